@@ -1,0 +1,7 @@
+"""skdvae: diffusion maps and variational diffusion autoencoders for scikit-learn."""
+
+from skdvae.diffusion_map import DiffusionMap
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["DiffusionMap", "__version__"]
