@@ -1,0 +1,202 @@
+"""Sparse kernel graphs, alpha-normalisation and the diffusion Markov operator.
+
+The functions here turn nearest-neighbour distances into the symmetric kernel
+matrix ``K``, apply the density normalisation of Coifman and Lafon,
+
+``K_alpha = D^-alpha K D^-alpha`` with ``D = diag(K 1)``,
+
+and form the Markov matrix ``P = D_alpha^-1 K_alpha`` and its symmetric
+conjugate ``S = D_alpha^-1/2 K_alpha D_alpha^-1/2``, which has the same
+eigenvalues. The same normalisation applied to the kernel rows of new points
+gives the Nystrom extension. Only numpy and scipy are used; all matrices are
+sparse with ``O(n k)`` entries.
+"""
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from skdvae.kernels import tapered_gaussian
+
+__all__ = [
+    "alpha_normalize",
+    "connected_component_labels",
+    "kernel_matrix",
+    "kernel_rows",
+    "markov_rows",
+    "symmetric_conjugate",
+]
+
+
+def _pair_kernel(sq_dist, rad_a, rad_b, epsilon, scale_a, scale_b):
+    sq_radius = np.maximum(rad_a, rad_b) ** 2
+    return tapered_gaussian(sq_dist, sq_radius, epsilon, scale_a * scale_b)
+
+
+def kernel_matrix(indices, distances, radius, epsilon, scales=None):
+    """Symmetric kernel matrix on the union of the k-nearest-neighbour graphs.
+
+    Parameters
+    ----------
+    indices, distances : ndarray of shape (n_samples, n_neighbors)
+        Each point's nearest neighbours (itself included) and their distances.
+    radius : ndarray of shape (n_samples,)
+        Each point's distance to its k-th nearest neighbour.
+    epsilon : float
+        Kernel bandwidth.
+    scales : ndarray of shape (n_samples,) or None
+        Per-point bandwidth scales of the adaptive kernel, or None.
+
+    Returns
+    -------
+    K : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+        Symmetric, non-negative; row ``i`` holds every ``j`` with
+        ``d(i, j) < max(r_k(i), r_k(j))``.
+    """
+    n, k = indices.shape
+    rows = np.repeat(np.arange(n), k)
+    cols = indices.ravel()
+    s = np.ones(n) if scales is None else scales
+    values = _pair_kernel(
+        distances.ravel() ** 2, radius[rows], radius[cols], epsilon, s[rows], s[cols]
+    )
+    A = sparse.csr_matrix((values, (rows, cols)), shape=(n, n))
+    A.sum_duplicates()
+    # Both directions carry the same value, so the maximum is the union.
+    K = A.maximum(A.T).tocsr()
+    K.eliminate_zeros()
+    K.sort_indices()
+    return K
+
+
+def kernel_rows(graph, radius, radius_fit, epsilon, scales=None, scales_fit=None):
+    """Kernel rows of new points against the fitted points.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_matrix of shape (n_queries, n_fit)
+        Distances from the new points to their candidate neighbours.
+    radius : ndarray of shape (n_queries,)
+        k-th neighbour distance of each new point.
+    radius_fit : ndarray of shape (n_fit,)
+        k-th neighbour distance of each fitted point.
+    epsilon : float
+        Kernel bandwidth.
+    scales, scales_fit : ndarray or None
+        Adaptive bandwidth scales of the new and the fitted points.
+
+    Returns
+    -------
+    K : scipy.sparse.csr_matrix of shape (n_queries, n_fit)
+    """
+    graph = sparse.csr_matrix(graph)
+    rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
+    cols = graph.indices
+    if scales is None:
+        s_q, s_f = 1.0, 1.0
+    else:
+        s_q, s_f = scales[rows], scales_fit[cols]
+    values = _pair_kernel(
+        graph.data**2, radius[rows], radius_fit[cols], epsilon, s_q, s_f
+    )
+    K = sparse.csr_matrix((values, cols, graph.indptr.copy()), shape=graph.shape)
+    K.eliminate_zeros()
+    return K
+
+
+def alpha_normalize(K, alpha):
+    """Density normalisation ``K_alpha = D^-alpha K D^-alpha``.
+
+    Parameters
+    ----------
+    K : scipy.sparse matrix of shape (n_samples, n_samples)
+        Symmetric kernel matrix.
+    alpha : float in [0, 1]
+        1 removes the sampling density (Laplace-Beltrami), 0.5 gives the
+        Fokker-Planck operator, 0 the normalised graph Laplacian.
+
+    Returns
+    -------
+    K_alpha : scipy.sparse.csr_matrix
+        The normalised, still symmetric, kernel.
+    degree : ndarray of shape (n_samples,)
+        The row sums ``q`` of ``K`` (needed to normalise new points).
+    """
+    degree = np.asarray(K.sum(axis=1)).ravel()
+    inv = degree**-alpha
+    K_alpha = sparse.diags(inv) @ K @ sparse.diags(inv)
+    return K_alpha.tocsr(), degree
+
+
+def symmetric_conjugate(K_alpha):
+    """Symmetric matrix ``S`` similar to the Markov matrix ``P``.
+
+    Parameters
+    ----------
+    K_alpha : scipy.sparse matrix
+        Alpha-normalised symmetric kernel.
+
+    Returns
+    -------
+    S : scipy.sparse.csr_matrix
+        ``D^-1/2 K_alpha D^-1/2``; if ``S v = lambda v`` then
+        ``P (D^-1/2 v) = lambda (D^-1/2 v)``.
+    d : ndarray of shape (n_samples,)
+        Row sums of ``K_alpha``; ``d / d.sum()`` is the stationary distribution
+        of the random walk.
+    """
+    d = np.asarray(K_alpha.sum(axis=1)).ravel()
+    inv_sqrt = 1.0 / np.sqrt(d)
+    S = sparse.diags(inv_sqrt) @ K_alpha @ sparse.diags(inv_sqrt)
+    S = S.tocsr()
+    # Remove the asymmetry left by rounding so symmetric solvers see exact symmetry.
+    return ((S + S.T) * 0.5).tocsr(), d
+
+
+def markov_rows(K, degree_fit, alpha):
+    """Alpha-normalised Markov rows ``p(x, .)`` of kernel rows ``K``.
+
+    Applied to the training kernel itself this is the Markov matrix ``P``;
+    applied to the kernel rows of new points it gives their transition
+    probabilities onto the fitted points, the basis of the Nystrom extension.
+
+    Parameters
+    ----------
+    K : scipy.sparse.csr_matrix of shape (n_queries, n_fit)
+        Kernel rows.
+    degree_fit : ndarray of shape (n_fit,)
+        Row sums ``q`` of the training kernel.
+    alpha : float
+        Density normalisation exponent.
+
+    Returns
+    -------
+    P : scipy.sparse.csr_matrix of shape (n_queries, n_fit)
+        Non-negative rows summing to one.
+    """
+    K = sparse.csr_matrix(K)
+    q = np.asarray(K.sum(axis=1)).ravel()
+    if np.any(q <= 0):
+        raise ValueError(
+            f"{int(np.sum(q <= 0))} samples have no neighbour with positive "
+            "kernel weight; they lie outside the support of the fitted kernel."
+        )
+    K_alpha = sparse.diags(q**-alpha) @ K @ sparse.diags(degree_fit**-alpha)
+    d = np.asarray(K_alpha.sum(axis=1)).ravel()
+    return (sparse.diags(1.0 / d) @ K_alpha).tocsr()
+
+
+def connected_component_labels(K):
+    """Number of connected components of the kernel graph and their labels.
+
+    Parameters
+    ----------
+    K : scipy.sparse matrix
+        Symmetric kernel matrix.
+
+    Returns
+    -------
+    n_components : int
+    labels : ndarray of shape (n_samples,)
+    """
+    return connected_components(K, directed=False)
