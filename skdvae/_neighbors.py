@@ -204,7 +204,8 @@ class NeighborSearch:
         """Keep the pairs with ``d(x, y) < max(r_k(x), r_k(y))``."""
         graph = sparse.csr_matrix(graph)
         rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
-        keep = graph.data < np.maximum(radius[rows], self.radius_[graph.indices])
+        bound = np.maximum(radius[rows], self.radius_[graph.indices])
+        keep = (graph.data < bound) | ((bound == 0) & (graph.data == 0))
         counts = np.bincount(rows[keep], minlength=graph.shape[0])
         indptr = np.concatenate([[0], np.cumsum(counts)])
         return sparse.csr_matrix(

@@ -122,9 +122,9 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         (needs pyamg), ``"dense"`` is LAPACK on the dense matrix. ``"auto"``
         is dense for up to 1,000 fitted points and ARPACK otherwise; the choice
         is stored in ``eigen_solver_``.
-    tol : float, default=0.0
+    eigen_tol : float, default=0.0
         Eigensolver tolerance (0: machine precision for ARPACK, 1e-8 for LOBPCG).
-    max_iter : int or None, default=None
+    eigen_max_iter : int or None, default=None
         Iteration cap of the iterative eigensolvers.
     n_landmarks : int or None, default=None
         If set, the spectrum is computed on this many landmarks only and every
@@ -229,8 +229,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             HasMethods(["fit_transform", "transform"]),
         ],
         "eigen_solver": [StrOptions({"auto", "arpack", "lobpcg", "amg", "dense"})],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "eigen_tol": [Interval(Real, 0, None, closed="left")],
+        "eigen_max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "n_landmarks": [Interval(Integral, 2, None, closed="left"), None],
         "landmark_method": [StrOptions({"random", "kmeans"})],
         "random_state": ["random_state"],
@@ -252,8 +252,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         metric_params=None,
         neighbors="auto",
         eigen_solver="auto",
-        tol=0.0,
-        max_iter=None,
+        eigen_tol=0.0,
+        eigen_max_iter=None,
         n_landmarks=None,
         landmark_method="random",
         random_state=None,
@@ -271,8 +271,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.metric_params = metric_params
         self.neighbors = neighbors
         self.eigen_solver = eigen_solver
-        self.tol = tol
-        self.max_iter = max_iter
+        self.eigen_tol = eigen_tol
+        self.eigen_max_iter = eigen_max_iter
         self.n_landmarks = n_landmarks
         self.landmark_method = landmark_method
         self.random_state = random_state
@@ -456,12 +456,6 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         indices, distances = self._search.fit(X_fit)
         radius = self._search.radius_
-        if np.any(radius <= 0):
-            raise ValueError(
-                f"{int(np.sum(radius <= 0))} samples have at least n_neighbors="
-                f"{self.n_neighbors} exact duplicates, so their neighbourhood has "
-                "zero radius. Remove duplicate samples or increase n_neighbors."
-            )
         self._scales = None
         if self.adaptive_bandwidth:
             self._scales = kernels.adaptive_scales(distances, self._adaptive_neighbor())
@@ -484,7 +478,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.transition_matrix_ = (sparse.diags(1.0 / d) @ K_alpha).tocsr()
         self.eigen_solver_ = self._resolve_solver(X_fit.shape[0])
         values, vectors = top_eigenpairs(
-            S, self._n_eig(), self.eigen_solver_, self.tol, self.max_iter, rng
+            S, self._n_eig(), self.eigen_solver_, self.eigen_tol, self.eigen_max_iter, rng
         )
         psi = vectors / np.sqrt(self.stationary_distribution_)[:, None]
         self._store_components(values[1:], psi[:, 1:], rng)

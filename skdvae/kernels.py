@@ -45,10 +45,14 @@ def tapered_gaussian(sq_dist, sq_radius, epsilon, scale=1.0):
     Returns
     -------
     values : ndarray
-        Kernel values, non-negative, zero where ``d >= R``.
+        Kernel values, non-negative, zero where ``d >= R`` (except for exact
+        duplicates with ``R = 0``, which get weight 1).
     """
     denom = epsilon * scale
     values = np.exp(-sq_dist / denom) - np.exp(-sq_radius / denom)
+    # A point with n_neighbors exact duplicates has radius 0: it and its
+    # duplicates keep weight 1 with each other instead of vanishing.
+    values = np.where(sq_radius > 0, values, (sq_dist == 0).astype(np.float64))
     return np.maximum(values, 0.0)
 
 
