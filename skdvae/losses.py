@@ -235,7 +235,9 @@ class TransitionLoss(nn.Module):
         n_nearest=1,
     ):
         super().__init__()
-        self.register_buffer("reference_embedding", torch.as_tensor(reference_embedding))
+        self.register_buffer(
+            "reference_embedding", torch.as_tensor(reference_embedding)
+        )
         self.register_buffer("reference_data", torch.as_tensor(reference_data))
         self.register_buffer("data_scale", torch.as_tensor(float(data_scale)))
         self.kl_weight = float(kl_weight)

@@ -1,0 +1,105 @@
+import math
+
+import pytest
+import torch
+from torch.distributions import MultivariateNormal, Normal, kl_divergence
+
+from skdvae.losses import (
+    ScaledMSELoss,
+    TransitionLoss,
+    gaussian_kl,
+    gaussian_nll,
+    nearest_reference,
+    spectral_loss,
+    transition_loss,
+)
+
+
+def _random_chol(n, d, gen, dtype=torch.float64):
+    a = torch.randn(n, d, d, generator=gen, dtype=dtype)
+    cov = a @ a.transpose(-1, -2) + 0.1 * torch.eye(d, dtype=dtype)
+    return torch.linalg.cholesky(cov)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 4])
+def test_kl_matches_torch_distributions(dim):
+    g = torch.Generator().manual_seed(dim)
+    cq, cp = _random_chol(8, dim, g), _random_chol(8, dim, g)
+    mq = torch.randn(8, dim, generator=g, dtype=torch.float64)
+    mp = torch.randn(8, dim, generator=g, dtype=torch.float64)
+    expected = kl_divergence(
+        MultivariateNormal(mq, scale_tril=cq), MultivariateNormal(mp, scale_tril=cp)
+    )
+    torch.testing.assert_close(gaussian_kl(cq, cp, mq, mp), expected)
+    same_mean = kl_divergence(
+        MultivariateNormal(mq, scale_tril=cq), MultivariateNormal(mq, scale_tril=cp)
+    )
+    torch.testing.assert_close(gaussian_kl(cq, cp), same_mean)
+
+
+def test_kl_zero_for_equal_gaussians_and_positive_otherwise():
+    g = torch.Generator().manual_seed(0)
+    c = _random_chol(5, 3, g)
+    torch.testing.assert_close(gaussian_kl(c, c), torch.zeros(5, dtype=torch.float64))
+    assert torch.all(gaussian_kl(1.5 * c, c) > 0)
+    assert torch.all(gaussian_kl(c, 1.5 * c) > 0)
+
+
+def test_kl_is_differentiable():
+    g = torch.Generator().manual_seed(1)
+    c = _random_chol(3, 2, g).requires_grad_(True)
+    gaussian_kl(c, torch.eye(2, dtype=torch.float64).expand(3, 2, 2)).sum().backward()
+    assert torch.isfinite(c.grad).all()
+
+
+def test_gaussian_nll_matches_normal_log_prob():
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(6, 4, generator=g, dtype=torch.float64)
+    mean = torch.randn(6, 4, generator=g, dtype=torch.float64)
+    log_var, scale = torch.tensor(-0.7, dtype=torch.float64), 3.0
+    std = scale * math.exp(0.5 * log_var.item())
+    expected = -Normal(mean, std).log_prob(x).sum(-1)
+    torch.testing.assert_close(gaussian_nll(x, mean, log_var, scale), expected)
+
+
+@pytest.mark.parametrize("chunk_size", [3, 7, 1000])
+def test_nearest_reference_matches_brute_force(chunk_size):
+    g = torch.Generator().manual_seed(3)
+    query, ref = torch.randn(9, 2, generator=g), torch.randn(40, 2, generator=g)
+    idx = nearest_reference(query, ref, n_nearest=4, chunk_size=chunk_size)
+    expected = torch.cdist(query, ref).argsort(1)[:, :4]
+    torch.testing.assert_close(idx, expected)
+
+
+def test_spectral_loss_value():
+    y = torch.tensor([[0.0, 0.0], [1.0, 0.0]])
+    nbrs = torch.tensor([[[1.0, 0.0], [0.0, 2.0]], [[1.0, 0.0], [0.0, 0.0]]])
+    w = torch.tensor([[1.0, 0.5], [2.0, 1.0]])
+    d = torch.tensor([1.5, 3.0])
+    # (1*1 + 0.5*4 + 2*0 + 1*1) / 4.5
+    torch.testing.assert_close(spectral_loss(y, nbrs, w, d), torch.tensor(4.0 / 4.5))
+
+
+def test_transition_loss_parts_and_criterion():
+    g = torch.Generator().manual_seed(4)
+    ref_emb = torch.randn(30, 2, generator=g)
+    ref_data = torch.randn(30, 3, generator=g)
+    z = ref_emb[:5] + 1e-4
+    chol = _random_chol(5, 2, g, torch.float32)
+    prior = _random_chol(5, 2, g, torch.float32)
+    x_hat = torch.randn(5, 3, generator=g)
+    log_var = torch.tensor(0.3)
+    loss, recon, kl = transition_loss(
+        z, chol, x_hat, log_var, prior, ref_emb, ref_data, 2.0, 0.5, 1
+    )
+    torch.testing.assert_close(recon, gaussian_nll(ref_data[:5], x_hat, log_var, 2.0))
+    torch.testing.assert_close(kl, gaussian_kl(chol, prior))
+    torch.testing.assert_close(loss, recon + 0.5 * kl)
+    crit = TransitionLoss(ref_emb, ref_data, 2.0, 0.5, 1)
+    torch.testing.assert_close(crit(z, chol, x_hat, log_var, prior), loss.mean())
+
+
+def test_scaled_mse():
+    crit = ScaledMSELoss(2.0)
+    value = crit(torch.tensor([2.0, 0.0]), torch.tensor([0.0, 0.0]))
+    torch.testing.assert_close(value, torch.tensor(0.5))
