@@ -19,6 +19,7 @@ from torch import nn
 
 __all__ = [
     "ScaledMSELoss",
+    "SpectralLoss",
     "TransitionLoss",
     "gaussian_kl",
     "gaussian_nll",
@@ -214,34 +215,45 @@ class ScaledMSELoss(nn.Module):
         return ((y_pred - y_true) / self.scale).square().mean()
 
 
+class SpectralLoss(nn.Module):
+    """skorch criterion wrapping :func:`spectral_loss`."""
+
+    def forward(self, y, y_neighbors, weights, degree):
+        """Return the spectral loss of the batch."""
+        return spectral_loss(y, y_neighbors, weights, degree)
+
+
 class TransitionLoss(nn.Module):
     """skorch criterion wrapping :func:`transition_loss` (mean over batch).
 
+    The reference set (embeddings and data of the training points) is not a
+    constructor argument, so that skorch does not keep a second copy of it
+    among the net's parameters: set it with :meth:`set_reference` after the
+    net is initialised, and clear it with ``set_reference(None, None)``.
+
     Parameters
     ----------
-    reference_embedding : array-like (n, D)
-    reference_data : array-like (n, m)
     data_scale : float, default=1.0
     kl_weight : float, default=1.0
     n_nearest : int, default=1
     """
 
-    def __init__(
-        self,
-        reference_embedding,
-        reference_data,
-        data_scale=1.0,
-        kl_weight=1.0,
-        n_nearest=1,
-    ):
+    def __init__(self, data_scale=1.0, kl_weight=1.0, n_nearest=1):
         super().__init__()
-        self.register_buffer(
-            "reference_embedding", torch.as_tensor(reference_embedding)
-        )
-        self.register_buffer("reference_data", torch.as_tensor(reference_data))
+        self.register_buffer("reference_embedding", torch.zeros(0, 0))
+        self.register_buffer("reference_data", torch.zeros(0, 0))
         self.register_buffer("data_scale", torch.as_tensor(float(data_scale)))
         self.kl_weight = float(kl_weight)
         self.n_nearest = int(n_nearest)
+
+    def set_reference(self, embedding, data):
+        """Set (or with None, clear) the training embeddings and data."""
+        device = self.data_scale.device
+        if embedding is None:
+            embedding, data = torch.zeros(0, 0), torch.zeros(0, 0)
+        self.reference_embedding = torch.as_tensor(embedding).to(device)
+        self.reference_data = torch.as_tensor(data).to(device)
+        return self
 
     def forward(self, z, chol, x_hat, log_noise_var, prior_chol):
         """Return the mean negative ELBO of the batch."""

@@ -284,31 +284,37 @@ class OrthonormLayer(nn.Module):
 class SpectralNetModule(nn.Module):
     """Stage-1 training wrapper of the SpectralNet route.
 
-    An MLP body followed by :class:`OrthonormLayer`. ``forward`` receives a
-    batch of points and, for each, its graph neighbours, and returns the
-    orthonormalised outputs of both (the neighbours are whitened with the
-    batch's map). The spectral loss of :func:`skdvae.losses.spectral_loss`
-    then drives the output towards the leading non-trivial eigenvectors of
-    the Markov operator.
+    An :class:`EncoderMean` (whose ``features`` are trained) followed by
+    :class:`OrthonormLayer`. ``forward`` receives a batch of points and, for
+    each, its graph neighbours, and returns the orthonormalised outputs of
+    both (the neighbours are whitened with the batch's map). The spectral
+    loss of :func:`skdvae.losses.spectral_loss` then drives the output
+    towards the leading non-trivial eigenvectors of the Markov operator.
 
     Parameters
     ----------
-    encoder : EncoderMean
-        Its ``features`` (standardisation and body) are trained in place.
+    n_features : int
+        Dimension m of the data.
     n_components : int
-        Output width of the body.
+        Dimension D of the output.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the encoder body.
+    activation : str, default="silu"
+        Non-linearity of the body.
     """
 
-    def __init__(self, encoder, n_components):
+    def __init__(self, n_features, n_components, hidden_layer_sizes, activation="silu"):
         super().__init__()
-        self.encoder = encoder
+        self.encoder = EncoderMean(
+            n_features, n_components, hidden_layer_sizes, activation
+        )
         self.orthonorm = OrthonormLayer(n_components)
 
     def forward(self, x, x_neighbors, weights, degree):
         """Return ``(y, y_neighbors)`` of shapes (B, D) and (B, k, D).
 
-        ``weights`` (B, k) and ``degree`` (B,) are passed through unchanged
-        to the loss via the batch; only ``degree`` is used here.
+        ``weights`` (B, k) is only read by the loss; ``degree`` (B,) weights
+        the batch whitening.
         """
         batch, k, n_features = x_neighbors.shape
         h = self.encoder.features(torch.cat([x, x_neighbors.reshape(-1, n_features)]))
@@ -321,18 +327,36 @@ class TransitionModule(nn.Module):
 
     One step of the latent random walk by reparameterisation:
     ``z' = mu + L(x) eps``, then ``x_hat = decoder(z')``. The encoder mean
-    ``mu`` is frozen and passed in precomputed.
+    ``mu`` is frozen and passed in precomputed, so its weights are not even
+    part of this module.
 
     Parameters
     ----------
-    covariance : CovarianceHead
-    decoder : Decoder
+    n_features : int
+        Dimension m of the data.
+    n_components : int
+        Dimension D of the latent space.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of both networks.
+    min_diagonal : float, default=1e-3
+        Floor of the covariance head's Cholesky diagonal.
+    activation : str, default="silu"
+        Non-linearity of both networks.
     """
 
-    def __init__(self, covariance, decoder):
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes,
+        min_diagonal=1e-3,
+        activation="silu",
+    ):
         super().__init__()
-        self.covariance = covariance
-        self.decoder = decoder
+        self.covariance = CovarianceHead(
+            n_features, n_components, hidden_layer_sizes, min_diagonal, activation
+        )
+        self.decoder = Decoder(n_components, n_features, hidden_layer_sizes, activation)
 
     def forward(self, x, mu, eps, prior_chol=None):
         """Return ``(z, chol, x_hat, log_noise_var)`` for one walk step.

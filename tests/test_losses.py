@@ -95,8 +95,15 @@ def test_transition_loss_parts_and_criterion():
     torch.testing.assert_close(recon, gaussian_nll(ref_data[:5], x_hat, log_var, 2.0))
     torch.testing.assert_close(kl, gaussian_kl(chol, prior))
     torch.testing.assert_close(loss, recon + 0.5 * kl)
-    crit = TransitionLoss(ref_emb, ref_data, 2.0, 0.5, 1)
+    crit = TransitionLoss(2.0, 0.5, 1).set_reference(ref_emb, ref_data)
     torch.testing.assert_close(crit(z, chol, x_hat, log_var, prior), loss.mean())
+
+
+def test_transition_loss_reference_can_be_cleared():
+    crit = TransitionLoss().set_reference(torch.ones(3, 2), torch.ones(3, 4))
+    assert crit.reference_data.shape == (3, 4)
+    crit.set_reference(None, None)
+    assert crit.reference_data.numel() == 0
 
 
 def test_scaled_mse():

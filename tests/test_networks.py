@@ -135,8 +135,7 @@ def test_orthonorm_layer_eval_reuses_stored_map():
 
 
 def test_spectralnet_module_shapes():
-    enc = EncoderMean(3, 2, (8,))
-    module = SpectralNetModule(enc, 2).train()
+    module = SpectralNetModule(3, 2, (8,)).train()
     g = _gen(4)
     x = torch.randn(16, 3, generator=g)
     nbrs = torch.randn(16, 5, 3, generator=g)
@@ -145,9 +144,7 @@ def test_spectralnet_module_shapes():
 
 
 def test_transition_module_reparameterisation():
-    head = CovarianceHead(3, 2, (8,))
-    dec = Decoder(2, 3, (8,))
-    module = TransitionModule(head, dec)
+    module = TransitionModule(3, 2, (8,))
     g = _gen(5)
     x = torch.randn(6, 3, generator=g)
     mu = torch.randn(6, 2, generator=g)

@@ -1,0 +1,218 @@
+"""Private skorch glue of :class:`skdvae.DiffusionVAE`.
+
+skorch runs the training loops (epochs, minibatches, optimiser, validation,
+early stopping, progress table, device handling, pickling). This module
+adapts it to the two stages of the model:
+
+- :class:`BatchDataset`: a map-style dataset returning whole minibatches
+  through ``__getitems__`` (one tensor gather per batch instead of one
+  Python call per sample), optionally gathering graph neighbours and drawing
+  the reparameterisation noise from its own seeded generator;
+- :class:`EncoderNet`, :class:`SpectralNet`, :class:`TransitionNet`: the
+  ``NeuralNet`` subclasses of stage 1 (regression or SpectralNet) and
+  stage 2, whose ``get_loss`` unpacks the modules' tuple outputs;
+- :class:`StopOnNonFinite`: raise a clear error naming the epoch when a
+  loss becomes NaN or infinite;
+- :func:`make_net`: build a net with explicit, safe settings (no hidden
+  validation split, seeded shuffling, no checkpoint files, verbosity from
+  the estimator).
+"""
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.helper import predefined_split
+from skorch.utils import to_tensor
+
+from skdvae.losses import ScaledMSELoss, SpectralLoss, TransitionLoss
+
+__all__ = [
+    "BatchDataset",
+    "EncoderNet",
+    "SpectralNet",
+    "StopOnNonFinite",
+    "TransitionNet",
+    "make_net",
+]
+
+
+def collate_batch(batch):
+    """Identity collate: :class:`BatchDataset` already returns a batch."""
+    return batch
+
+
+class BatchDataset(torch.utils.data.Dataset):
+    """Dataset of aligned tensors that returns whole minibatches.
+
+    Parameters
+    ----------
+    arrays : dict of str to Tensor
+        Per-sample tensors with a common first dimension; a batch is the dict
+        of their rows.
+    y : Tensor or None, default=None
+        Targets, or None.
+    neighbors : tuple (str, Tensor, LongTensor) or None, default=None
+        ``(key, source, index)``: the batch also gets ``key`` =
+        ``source[index[rows]]``, the neighbours of its points gathered on the
+        fly (``source`` is stored once).
+    noise : tuple (str, int, int) or None, default=None
+        ``(key, dim, seed)``: the batch also gets ``key``, standard normal
+        noise of shape (batch, dim) drawn from a CPU generator seeded once
+        with ``seed``: a fresh draw at every step, reproducible run to run.
+    """
+
+    def __init__(self, arrays, y=None, neighbors=None, noise=None):
+        self.arrays = arrays
+        self.y = y
+        self.neighbors = neighbors
+        self.noise = noise
+        self.generator = None
+        if noise is not None:
+            self.generator = torch.Generator().manual_seed(int(noise[2]))
+
+    def __len__(self):
+        return len(next(iter(self.arrays.values())))
+
+    def __getitems__(self, rows):
+        rows = torch.as_tensor(rows, dtype=torch.long)
+        batch = {key: value[rows] for key, value in self.arrays.items()}
+        if self.neighbors is not None:
+            key, source, index = self.neighbors
+            batch[key] = source[index[rows]]
+        if self.noise is not None:
+            key, dim, _ = self.noise
+            batch[key] = torch.randn(len(rows), dim, generator=self.generator)
+        return batch, None if self.y is None else self.y[rows]
+
+    def __getitem__(self, row):
+        batch, y = self.__getitems__([row])
+        batch = {key: value[0] for key, value in batch.items()}
+        return batch, None if y is None else y[0]
+
+
+class StopOnNonFinite(Callback):
+    """Raise ``FloatingPointError`` as soon as a batch loss is not finite.
+
+    skorch records a NaN loss and carries on, leaving a silently broken
+    model; this callback stops the fit and names the stage and the epoch.
+
+    Parameters
+    ----------
+    stage : str
+        Name of the training stage, used in the message.
+    """
+
+    def __init__(self, stage):
+        self.stage = stage
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        """Check the loss of the batch that just ended."""
+        if loss is not None and not bool(torch.isfinite(loss).all()):
+            kind = "training" if training else "validation"
+            raise FloatingPointError(
+                f"The {kind} loss of the {self.stage} became {loss.item()} at "
+                f"epoch {len(net.history)}. Training diverged; try a smaller "
+                "learning_rate_init, a larger covariance_floor, or rescale the "
+                "data."
+            )
+
+
+class _BaseNet(NeuralNet):
+    """Common base: move batch entries used by the loss to the device."""
+
+    def _batch_tensor(self, X, key):
+        return to_tensor(X[key], device=self.device)
+
+
+class EncoderNet(_BaseNet):
+    """Stage 1, regression route: fit psi~ to diffusion coordinates."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Scaled mean squared error to the target coordinates."""
+        return self.criterion_(y_pred, to_tensor(y_true, device=self.device))
+
+
+class SpectralNet(_BaseNet):
+    """Stage 1, SpectralNet route: minibatch spectral loss."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Spectral loss of the whitened outputs and their neighbours."""
+        y, y_neighbors = y_pred
+        weights = self._batch_tensor(X, "weights")
+        return self.criterion_(y, y_neighbors, weights, self._batch_tensor(X, "degree"))
+
+
+class TransitionNet(_BaseNet):
+    """Stage 2: covariance head and decoder on the one-step ELBO."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Negative ELBO of the batch (see :class:`skdvae.losses.TransitionLoss`)."""
+        z, chol, x_hat, log_noise_var = y_pred
+        prior_chol = self._batch_tensor(X, "prior_chol")
+        return self.criterion_(z, chol, x_hat, log_noise_var, prior_chol)
+
+
+_CRITERIA = {
+    EncoderNet: ScaledMSELoss,
+    SpectralNet: SpectralLoss,
+    TransitionNet: TransitionLoss,
+}
+
+
+def make_net(
+    net_class,
+    module,
+    *,
+    stage,
+    max_iter,
+    batch_size,
+    learning_rate_init,
+    tol,
+    n_iter_no_change,
+    valid_dataset,
+    shuffle_seed,
+    verbose,
+    device,
+    **criterion_params,
+):
+    """Build a skorch net with explicit settings (nothing left to defaults).
+
+    ``valid_dataset`` None means no validation split (skorch's default would
+    silently hold out 20 %); otherwise it is the explicit, already seeded
+    validation set. Early stopping monitors the validation loss if there is
+    one (restoring the best weights, as ``MLPRegressor`` does) and the
+    training loss otherwise, with ``tol`` and ``n_iter_no_change`` as in
+    scikit-learn. Batches are shuffled with a seeded ``torch.Generator``.
+    """
+    monitor = "train_loss" if valid_dataset is None else "valid_loss"
+    callbacks = [("stop_on_non_finite", StopOnNonFinite(stage))]
+    if n_iter_no_change is not None:
+        callbacks.append(
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor=monitor,
+                    patience=n_iter_no_change,
+                    threshold=tol,
+                    threshold_mode="abs",
+                    load_best=valid_dataset is not None,
+                ),
+            )
+        )
+    return net_class(
+        module=module,
+        criterion=_CRITERIA[net_class],
+        optimizer=torch.optim.Adam,
+        lr=learning_rate_init,
+        max_epochs=max_iter,
+        batch_size=batch_size,
+        train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+        iterator_train__shuffle=True,
+        iterator_train__generator=torch.Generator().manual_seed(int(shuffle_seed)),
+        iterator_train__collate_fn=collate_batch,
+        iterator_valid__collate_fn=collate_batch,
+        callbacks=callbacks,
+        verbose=int(verbose),
+        device=device,
+        **{f"criterion__{k}": v for k, v in criterion_params.items()},
+    )
