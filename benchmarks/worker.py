@@ -1,0 +1,196 @@
+"""Child-process side of a measurement: ``python -m benchmarks.worker SPEC``.
+
+The parent (:mod:`benchmarks.measure`) writes the data as ``.npy`` files and a
+JSON spec. This process imports the method, loads the data, runs a warm-up
+for numba-compiled methods, records its resident memory as the baseline, and
+then runs the requested steps, timing each one and tracking the peak resident
+memory above the baseline. Arrays go back as an ``.npz`` file, numbers as
+JSON. It imports only numpy, scikit-learn and psutil at the top, so it also
+runs in the separate environment of a peer.
+"""
+
+import json
+import resource
+import sys
+import threading
+import time
+import traceback
+
+import numpy as np
+
+from benchmarks.peers import make_estimator
+
+_MB = 1024.0**2
+
+
+def _rss():
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss
+    except ImportError:  # resource-only fallback (Linux: ru_maxrss in KB)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _maxrss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class PeakMemory:
+    """Track the peak resident memory of this process during a block.
+
+    A thread samples the resident set size every ``interval`` seconds; the
+    kernel's high-water mark (``ru_maxrss``) catches spikes shorter than the
+    interval whenever they exceed every earlier peak of the process.
+    """
+
+    def __init__(self, interval=0.005):
+        self.interval = interval
+        self.peak = 0
+
+    def _poll(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._hwm = _maxrss()
+        self.peak = _rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+        if _maxrss() > self._hwm:
+            self.peak = max(self.peak, _maxrss())
+        return False
+
+
+def _warmup(spec, X):
+    """Compile numba code paths (pynndescent, UMAP) on a small random subset."""
+    from pynndescent import NNDescent
+
+    rng = np.random.default_rng(0)
+    small = X[rng.choice(len(X), size=min(len(X), 300), replace=False)]
+    noise = rng.normal(size=(2000, X.shape[1]))
+    NNDescent(noise, n_neighbors=15, random_state=0).query(noise[:10], k=5)
+    params = {k: v for k, v in spec.get("params", {}).items() if k != "n_landmarks"}
+    est = make_estimator(spec["estimator"], spec["n_components"], 0, params)
+    est.fit_transform(small)
+
+
+def _timed(record, name, func, *args, **kwargs):
+    """Run ``func`` and record its wall time and peak memory under ``name``."""
+    with PeakMemory() as mem:
+        start = time.perf_counter()
+        out = func(*args, **kwargs)
+        record["time_s"][name] = time.perf_counter() - start
+    record["peak_mb"][name] = (mem.peak - record["baseline_bytes"]) / _MB
+    return out
+
+
+_INFO_ATTRS = (
+    "epsilon_",
+    "n_neighbors_",
+    "neighbors_",
+    "eigen_solver_",
+    "intrinsic_dim_",
+    "n_connected_components_",
+    "components_",
+    "n_iter_",
+)
+
+
+def _info(est):
+    info = {}
+    for name in _INFO_ATTRS:
+        value = getattr(est, name, None)
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if isinstance(value, (np.integer, np.floating)):
+            value = value.item()
+        if value is not None and isinstance(value, (int, float, str, list)):
+            info[name] = value
+    return info
+
+
+def _optional_steps(spec, est, data, record, arrays):
+    steps = spec["steps"]
+    X_test = data.get("X_test")
+    if steps.get("transform") and X_test is not None:
+        if hasattr(est, "transform"):
+            arrays["embedding_test"] = _timed(
+                record, "transform", est.transform, X_test
+            )
+        else:
+            record["unsupported"].append("transform")
+    if steps.get("inverse_transform") and "embedding_test" in arrays:
+        if hasattr(est, "inverse_transform"):
+            arrays["reconstruction_test"] = _timed(
+                record,
+                "inverse_transform",
+                est.inverse_transform,
+                arrays["embedding_test"],
+            )
+        else:
+            record["unsupported"].append("inverse_transform")
+    seed = spec.get("sample_seed", 0)
+    if steps.get("sample"):
+        if hasattr(est, "sample"):
+            arrays["samples"] = _timed(
+                record, "sample", est.sample, int(steps["sample"]), random_state=seed
+            )
+        else:
+            record["unsupported"].append("sample")
+    if steps.get("walk") and data.get("walk_start") is not None:
+        if hasattr(est, "walk"):
+            arrays["walks"] = _timed(
+                record, "walk", est.walk, data["walk_start"], int(steps["walk"]),
+                random_state=seed,
+            )  # fmt: skip
+        else:
+            record["unsupported"].append("walk")
+
+
+def run(spec):
+    """Run the measurement described by ``spec``; return (record, arrays)."""
+    record = {"ok": False, "time_s": {}, "peak_mb": {}, "unsupported": []}
+    arrays = {}
+    data = {k: np.load(v) for k, v in spec["data"].items() if v is not None}
+    X = data["X_train"]
+    if spec.get("warmup"):
+        _warmup(spec, X)
+    est = make_estimator(
+        spec["estimator"], spec["n_components"], spec.get("random_state"),
+        spec.get("params"),
+    )  # fmt: skip
+    record["baseline_bytes"] = _rss()
+    record["baseline_mb"] = record["baseline_bytes"] / _MB
+    try:
+        arrays["embedding"] = np.asarray(_timed(record, "fit", est.fit_transform, X))
+        record["info"] = _info(est)
+        _optional_steps(spec, est, data, record, arrays)
+        record["ok"] = True
+    except Exception as exc:  # reported, never hidden: the parent prints it
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        record["traceback"] = traceback.format_exc()
+    return record, arrays
+
+
+def main(argv=None):
+    """Entry point: ``python -m benchmarks.worker SPEC.json``."""
+    argv = sys.argv[1:] if argv is None else argv
+    with open(argv[0]) as f:
+        spec = json.load(f)
+    record, arrays = run(spec)
+    np.savez(spec["out"] + ".npz", **{k: np.asarray(v) for k, v in arrays.items()})
+    with open(spec["out"] + ".json", "w") as f:
+        json.dump(record, f)
+
+
+if __name__ == "__main__":
+    main()
