@@ -1,51 +1,78 @@
 """Selection of non-redundant diffusion coordinates.
 
 On an elongated manifold several leading eigenvectors are harmonics of the
-same direction (on a Swiss roll the first two both follow the roll). Dsilva et
-al. (2018) detect them by local linear regression: an eigenvector that is a
-smooth function of the eigenvectors before it adds no new direction. Its
-normalised leave-one-out residual ``r_k`` is then small; a new direction has
-``r_k`` near 1.
+same direction: on a Swiss roll the first ones all follow the roll. Dsilva et
+al. (2018) detect such harmonics by local linear regression: an eigenvector
+that is a smooth function of the coordinates already chosen adds no new
+direction, so its normalised leave-one-out residual (its *novelty*) is small.
+
+Finite samples add a second difficulty. When a new direction has nearly the
+same eigenvalue as a harmonic or a product of modes (on a Swiss roll about four
+times as long as it is wide, the first height mode lies between the 4th roll
+harmonic and the product of the height mode with the 1st), the computed
+eigenvectors are mixtures and no single one is a clean coordinate. So instead
+of picking one eigenvector, each new coordinate is the unit combination ``c`` of
+the remaining candidates that maximises novelty per unit of roughness,
+
+``max_c  ||(I - H) Psi c||^2 / sum_j c_j^2 (1 - lambda_j)``,
+
+with ``H`` the leave-one-out local-linear smoother on the chosen coordinates: a
+small generalised symmetric eigenproblem. Harmonics have no novelty; products
+and high frequencies are rougher; the smoothest new direction wins, and mixed
+eigenvectors are unmixed.
 """
 
 import numpy as np
+from scipy import linalg
 
-__all__ = ["llr_residuals", "select_components"]
+__all__ = ["select_components"]
 
 
-def _loo_local_linear_fit(features, target, bandwidth):
-    """Leave-one-out local linear regression of ``target`` on ``features``."""
-    n = features.shape[0]
+def _llr_smoother(features):
+    """Leave-one-out local-linear-regression smoother matrix ``H``.
+
+    ``(H y)_i`` is the Gaussian-weighted linear fit of ``y`` on ``features``
+    around point ``i``, leaving ``i`` out, evaluated at ``i``. The bandwidth is
+    the median pairwise distance over 3, as in Dsilva et al.
+    """
+    n, p = features.shape[0], features.shape[1] + 1
     sq = np.sum((features[:, None, :] - features[None, :, :]) ** 2, axis=-1)
-    weights = np.exp(-sq / bandwidth**2)
+    bandwidth_sq = max(np.median(sq) / 9.0, np.finfo(np.float64).tiny)
+    weights = np.exp(-sq / bandwidth_sq)
     np.fill_diagonal(weights, 0.0)
     design = np.hstack([np.ones((n, 1)), features])
-    # Normal equations of every point's weighted fit at once: for point i,
-    # (A^T W_i A) beta_i = A^T W_i y, then predict at a_i.
-    p = design.shape[1]
     outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
     gram = (weights @ outer).reshape(n, p, p) + 1e-10 * np.eye(p)
-    rhs = weights @ (design * target[:, None])
-    beta = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    return np.sum(design * beta, axis=1)
+    # Row i of H is w_ij * (G_i^-1 a_i) . a_j.
+    solved = np.linalg.solve(gram, design[..., None])[..., 0]
+    return weights * (solved @ design.T)
 
 
-def llr_residuals(psi, bandwidth_factor=3.0):
-    """Normalised leave-one-out local-linear-regression residuals.
+def select_components(psi, eigenvalues, n_components, max_samples, random_state):
+    """Mixing matrix of the ``n_components`` least redundant directions.
 
     Parameters
     ----------
     psi : ndarray of shape (n_samples, n_candidates)
-        Candidate eigenvectors (non-trivial), ordered by decreasing eigenvalue.
-    bandwidth_factor : float, default=3.0
-        The regression kernel bandwidth is the median pairwise distance in the
-        feature space divided by this factor (Dsilva et al. use 3).
+        Candidate eigenvectors ordered by decreasing eigenvalue.
+    eigenvalues : ndarray of shape (n_candidates,)
+        Their eigenvalues (below 1).
+    n_components : int
+        Number of coordinates to keep.
+    max_samples : int
+        The regressions are ``O(n^2)``; at most this many rows, drawn with
+        ``random_state``, are used.
+    random_state : numpy.random.RandomState
+        Draws the subsample.
 
     Returns
     -------
-    residuals : ndarray of shape (n_candidates,)
-        ``r_1 = 1``; ``r_k`` in [0, ~1] measures how much ``psi_k`` is *not* a
-        function of ``psi_1 ... psi_{k-1}``.
+    mixing : ndarray of shape (n_candidates, n_components)
+        Unit columns; coordinate ``j`` is ``psi @ mixing[:, j]``. Column 0 is
+        the first eigenvector.
+    novelty : ndarray of shape (n_components,)
+        Normalised leave-one-out residual of each coordinate given the ones
+        before it (1 for the first).
 
     References
     ----------
@@ -53,42 +80,25 @@ def llr_residuals(psi, bandwidth_factor=3.0):
     representation of nonlinear dynamical systems through manifold learning: a
     chemotaxis case study", Appl. Comput. Harmon. Anal. 44 (2018) 759-773.
     """
-    residuals = np.ones(psi.shape[1])
-    for k in range(1, psi.shape[1]):
-        features, target = psi[:, :k], psi[:, k]
-        diffs = features[:, None, :] - features[None, :, :]
-        median = np.median(np.sqrt(np.sum(diffs**2, axis=-1)))
-        fitted = _loo_local_linear_fit(features, target, median / bandwidth_factor)
-        residuals[k] = np.sqrt(np.sum((target - fitted) ** 2) / np.sum(target**2))
-    return residuals
-
-
-def select_components(psi, n_components, max_samples, random_state):
-    """Indices of the ``n_components`` least redundant eigenvectors.
-
-    Parameters
-    ----------
-    psi : ndarray of shape (n_samples, n_candidates)
-        Candidate eigenvectors ordered by decreasing eigenvalue.
-    n_components : int
-        Number to keep.
-    max_samples : int
-        The regression is ``O(n^2)``; at most this many rows, drawn with
-        ``random_state``, are used.
-    random_state : numpy.random.RandomState
-        Draws the subsample.
-
-    Returns
-    -------
-    selected : ndarray of shape (n_components,)
-        Column indices, in increasing order (decreasing eigenvalue).
-    residuals : ndarray of shape (n_candidates,)
-        The residuals of :func:`llr_residuals`.
-    """
     if psi.shape[0] > max_samples:
         rows = np.sort(random_state.choice(psi.shape[0], max_samples, replace=False))
         psi = psi[rows]
-    residuals = llr_residuals(psi)
-    # Stable sort so that equal residuals keep eigenvalue order.
-    best = np.argsort(-residuals, kind="stable")[:n_components]
-    return np.sort(best), residuals
+    # Floor the roughness: on a disconnected graph several eigenvalues are 1.
+    generator = 1.0 - eigenvalues
+    roughness = np.diag(np.maximum(generator, 1e-12 * max(generator.max(), 1e-12)))
+    pool = np.eye(psi.shape[1])
+    mixing, novelty = [pool[:, 0]], [1.0]
+    pool = pool[:, 1:]
+    for _ in range(1, n_components):
+        H = _llr_smoother(psi @ np.column_stack(mixing))
+        block = psi @ pool
+        unexplained = block - H @ block
+        gain = unexplained.T @ unexplained
+        values, vectors = linalg.eigh(gain, pool.T @ roughness @ pool)
+        c = vectors[:, np.argmax(values)]
+        c /= np.linalg.norm(c)
+        mixing.append(pool @ c)
+        novelty.append(np.linalg.norm(unexplained @ c) / np.linalg.norm(block @ c))
+        # The rest of the pool: its orthogonal complement of c.
+        pool = pool @ linalg.null_space(c[None, :])
+    return np.column_stack(mixing), np.asarray(novelty)

@@ -35,10 +35,11 @@ def sign_flip(vectors):
 
 
 def _dense(S, n_eig):
-    n = S.shape[0]
     S = S.toarray() if sparse.issparse(S) else S
-    values, vectors = linalg.eigh(S, subset_by_index=[n - n_eig, n - 1])
-    return values, vectors
+    # The full decomposition: LAPACK's index-subset driver can return fewer
+    # eigenpairs than asked for when eigenvalues are exactly repeated.
+    values, vectors = linalg.eigh(S)
+    return values[-n_eig:], vectors[:, -n_eig:]
 
 
 def _arpack(S, n_eig, tol, max_iter, rng):

@@ -72,12 +72,16 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Neighbours of each point in the kernel graph, the point itself
         included. The graph is the union of the kNN graphs, so a row may hold
         more entries.
-    epsilon : float or {"bgh", "median"}, default="bgh"
-        Kernel bandwidth in ``exp(-d^2 / epsilon)``. ``"bgh"`` takes the
+    epsilon : float or {"median", "bgh"}, default="median"
+        Kernel bandwidth in ``exp(-d^2 / epsilon)``. ``"median"`` is the
+        median squared distance between neighbours. ``"bgh"`` takes the
         bandwidth with the steepest slope of ``log sum K`` against
         ``log epsilon`` (Berry, Giannakis and Harlim), which also estimates the
-        intrinsic dimension; ``"median"`` is the median squared neighbour
-        distance. The value used is stored in ``epsilon_``.
+        intrinsic dimension (``intrinsic_dim_``). The value used is stored in
+        ``epsilon_``. The default is the median because on held-out data it
+        gave the lower round-trip error (:meth:`score`) in our measurements
+        (``benchmarks/bench_bandwidth.py``); on kNN graphs the BGH sweep tends
+        to pick narrower kernels.
     adaptive_bandwidth : bool, default=False
         If True, use the self-tuning kernel ``exp(-d^2 / (epsilon s_x s_y))``
         with ``s_x`` the distance from ``x`` to its 7th neighbour (or its
@@ -94,8 +98,10 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``"llr"`` keeps the ``n_components`` least redundant of the leading
         ``n_candidates``, by the local linear regression test of Dsilva et al.
         (2018): eigenvectors that are harmonics of earlier ones are skipped, so
-        an elongated manifold such as a Swiss roll is unrolled. The indices
-        kept are stored in ``components_``.
+        an elongated manifold such as a Swiss roll is unrolled. Where finite
+        sampling has mixed a new direction with a harmonic of nearly the same
+        eigenvalue, the least redundant unit combination of those eigenvectors
+        is kept (``component_mixing_``).
     n_candidates : int or None, default=None
         Eigenvectors examined by ``"llr"``. None means
         ``max(10, 2 * n_components)``. Ignored by ``"first"``.
@@ -145,17 +151,24 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     embedding_ : ndarray of shape (n_samples, n_components)
         Diffusion coordinates of the training data at the current ``t``.
     eigenvalues_ : ndarray of shape (n_components,)
-        Eigenvalues of the selected eigenvectors.
+        Eigenvalues of the selected coordinates (Rayleigh quotients for
+        combined eigenvectors).
     eigenvectors_ : ndarray of shape (n_fit, n_components)
         Selected right eigenvectors ``psi`` of the Markov matrix at the fitted
         points, normalised so that ``sum_i pi_i psi_j(x_i)^2 = 1``.
     components_ : ndarray of shape (n_components,)
-        Indices of the selected eigenvectors among the non-trivial ones
-        (1 is the first non-trivial eigenvector).
+        Index of the eigenvector that dominates each coordinate among the
+        non-trivial ones (1 is the first non-trivial eigenvector).
+    component_mixing_ : ndarray of shape (n_candidates, n_components)
+        Each coordinate as a unit combination of the candidate eigenvectors.
+        With ``"first"`` this is the identity; ``"llr"`` may combine
+        eigenvectors of nearly equal eigenvalue (see ``component_selection``).
     candidate_eigenvalues_ : ndarray
         Leading non-trivial eigenvalues that were computed.
-    component_residuals_ : ndarray or None
-        Local-linear-regression residuals of the candidates (``"llr"`` only).
+    component_novelty_ : ndarray of shape (n_components,) or None
+        Normalised leave-one-out residual of each coordinate given the ones
+        before it (``"llr"`` only): near 0 for a harmonic, near 1 for a new
+        direction.
     X_fit_ : ndarray or sparse matrix of shape (n_fit, n_features)
         Points the spectrum was computed on (the training data or landmarks).
     epsilon_ : float
@@ -242,7 +255,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         n_components=2,
         *,
         n_neighbors=15,
-        epsilon="bgh",
+        epsilon="median",
         adaptive_bandwidth=False,
         alpha=1.0,
         t=1.0,
@@ -478,7 +491,12 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.transition_matrix_ = (sparse.diags(1.0 / d) @ K_alpha).tocsr()
         self.eigen_solver_ = self._resolve_solver(X_fit.shape[0])
         values, vectors = top_eigenpairs(
-            S, self._n_eig(), self.eigen_solver_, self.eigen_tol, self.eigen_max_iter, rng
+            S,
+            self._n_eig(),
+            self.eigen_solver_,
+            self.eigen_tol,
+            self.eigen_max_iter,
+            rng,
         )
         psi = vectors / np.sqrt(self.stationary_distribution_)[:, None]
         self._store_components(values[1:], psi[:, 1:], rng)
@@ -501,22 +519,28 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _store_components(self, values, psi, rng):
         self.candidate_eigenvalues_ = values
-        self.component_residuals_ = None
+        self.component_novelty_ = None
         if self.component_selection == "llr":
-            selected, self.component_residuals_ = select_components(
-                psi, self.n_components, _SELECTION_MAX_SAMPLES, rng
+            mixing, self.component_novelty_ = select_components(
+                psi, values, self.n_components, _SELECTION_MAX_SAMPLES, rng
             )
         else:
-            selected = np.arange(self.n_components)
-        if np.any(values[selected] <= 0):
+            mixing = np.eye(len(values))[:, : self.n_components]
+        # A coordinate mixing eigenvectors of nearly equal eigenvalue gets their
+        # Rayleigh quotient as its eigenvalue.
+        eigenvalues = (mixing**2).T @ values
+        if np.any(values[np.any(mixing != 0, axis=1)] <= 0):
             raise ValueError(
                 "A selected eigenvalue is not positive "
-                f"({values[selected]}); the kernel is too narrow for this "
-                "many components. Increase epsilon or reduce n_components."
+                f"({values}); the kernel is too narrow for this many "
+                "components. Increase epsilon or reduce n_components."
             )
-        self.components_ = selected + 1
-        self.eigenvalues_ = values[selected]
-        self.eigenvectors_ = psi[:, selected]
+        self.component_mixing_ = mixing
+        self.components_ = np.argmax(np.abs(mixing), axis=0) + 1
+        self.eigenvalues_ = eigenvalues
+        self.eigenvectors_ = psi @ mixing
+        # Nystrom extends each eigenvector with its own eigenvalue, then mixes.
+        self._extension = psi @ (mixing / values[:, None])
 
     # ------------------------------------------------------------ transform
     def _extend(self, X):
@@ -537,7 +561,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 self._scales,
             )
             P = graph.markov_rows(K, self._degree, self.alpha)
-            out[part] = nystrom(P, self.eigenvectors_, self.eigenvalues_)
+            out[part] = nystrom(P, self._extension, 1.0)
         return out
 
     def transform(self, X):
