@@ -25,7 +25,10 @@ eigenvectors are unmixed.
 import numpy as np
 from scipy import linalg
 
-__all__ = ["select_components"]
+__all__ = ["choose_coordinates", "select_components"]
+
+# The local-linear regressions are O(n^2): they run on a subsample this large.
+SELECTION_MAX_SAMPLES = 1000
 
 
 def _llr_smoother(features):
@@ -102,3 +105,52 @@ def select_components(psi, eigenvalues, n_components, max_samples, random_state)
         # The rest of the pool: its orthogonal complement of c.
         pool = pool @ linalg.null_space(c[None, :])
     return np.column_stack(mixing), np.asarray(novelty)
+
+
+def choose_coordinates(psi, eigenvalues, n_components, selection, random_state):
+    """Mixing matrix of the diffusion coordinates to keep.
+
+    Only eigenvectors with positive eigenvalues are candidates: ``lambda ** t``
+    must be defined for every ``t >= 0`` and the Nystrom extension divides by
+    ``lambda``.
+
+    Parameters
+    ----------
+    psi : ndarray of shape (n_samples, n_candidates)
+        Non-trivial eigenvectors, by decreasing eigenvalue.
+    eigenvalues : ndarray of shape (n_candidates,)
+        Their eigenvalues.
+    n_components : int
+        Number of coordinates.
+    selection : {"llr", "first"}
+        Least redundant directions (:func:`select_components`) or the leading
+        eigenvectors.
+    random_state : numpy.random.RandomState
+        Draws the subsample of :func:`select_components`.
+
+    Returns
+    -------
+    mixing : ndarray of shape (n_candidates, n_components)
+        Unit columns, zero on the rows of non-positive eigenvalues.
+    novelty : ndarray of shape (n_components,) or None
+        See :func:`select_components`; None for ``"first"``.
+    """
+    positive = np.flatnonzero(eigenvalues > 0)
+    if positive.size < n_components:
+        raise ValueError(
+            f"Only {positive.size} non-trivial eigenvalues are positive "
+            f"({eigenvalues}), fewer than n_components={n_components}; the "
+            "kernel is too narrow. Increase epsilon or reduce n_components."
+        )
+    mixing = np.zeros((len(eigenvalues), n_components))
+    if selection == "first":
+        mixing[positive[:n_components], np.arange(n_components)] = 1.0
+        return mixing, None
+    mixing[positive], novelty = select_components(
+        psi[:, positive],
+        eigenvalues[positive],
+        n_components,
+        SELECTION_MAX_SAMPLES,
+        random_state,
+    )
+    return mixing, novelty

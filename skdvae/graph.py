@@ -12,6 +12,8 @@ gives the Nystrom extension. Only numpy and scipy are used; all matrices are
 sparse with ``O(n k)`` entries.
 """
 
+import warnings
+
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -20,7 +22,8 @@ from skdvae.kernels import tapered_gaussian
 
 __all__ = [
     "alpha_normalize",
-    "connected_component_labels",
+    "DisconnectedGraphWarning",
+    "count_components",
     "kernel_matrix",
     "kernel_rows",
     "markov_rows",
@@ -186,8 +189,17 @@ def markov_rows(K, degree_fit, alpha):
     return (sparse.diags(1.0 / d) @ K_alpha).tocsr()
 
 
-def connected_component_labels(K):
-    """Number of connected components of the kernel graph and their labels.
+class DisconnectedGraphWarning(UserWarning):
+    """The kernel graph has several connected components.
+
+    The eigenvalue 1 of the Markov operator is then repeated: the leading
+    non-trivial coordinates indicate components instead of describing the
+    geometry within them.
+    """
+
+
+def count_components(K):
+    """Number of connected components of the kernel graph, warning if above 1.
 
     Parameters
     ----------
@@ -197,6 +209,15 @@ def connected_component_labels(K):
     Returns
     -------
     n_components : int
-    labels : ndarray of shape (n_samples,)
     """
-    return connected_components(K, directed=False)
+    n_components, _ = connected_components(K, directed=False)
+    if n_components > 1:
+        warnings.warn(
+            f"The kernel graph has {n_components} connected components: the "
+            "eigenvalue 1 is repeated and the leading diffusion coordinates "
+            "separate components rather than describe the geometry within them. "
+            "Increase n_neighbors or epsilon, or embed each component separately.",
+            DisconnectedGraphWarning,
+            stacklevel=4,
+        )
+    return n_components

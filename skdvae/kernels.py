@@ -24,6 +24,7 @@ __all__ = [
     "adaptive_scales",
     "bgh_bandwidth",
     "median_bandwidth",
+    "select_bandwidth",
     "tapered_gaussian",
 ]
 
@@ -168,3 +169,32 @@ def bgh_bandwidth(sq_dist, n_samples, n_grid=60):
     best = int(np.argmax(slopes))
     epsilon = float(np.exp(0.5 * (log_eps[best] + log_eps[best + 1])))
     return epsilon, float(2.0 * slopes[best])
+
+
+def select_bandwidth(epsilon, indices, distances, scales=None):
+    """Resolve the ``epsilon`` parameter of a diffusion map.
+
+    Parameters
+    ----------
+    epsilon : float or {"median", "bgh"}
+        A fixed bandwidth or the rule that chooses it.
+    indices, distances : ndarray of shape (n_samples, n_neighbors)
+        Neighbour indices and sorted distances; column 0 is the point itself.
+    scales : ndarray of shape (n_samples,) or None
+        Adaptive bandwidth scales: distances are divided by ``sqrt(s_x s_y)``.
+
+    Returns
+    -------
+    epsilon : float
+        The bandwidth.
+    intrinsic_dim : float or None
+        The dimension estimated by the ``"bgh"`` sweep, else None.
+    """
+    sq = distances[:, 1:] ** 2
+    if scales is not None:
+        sq = sq / (scales[:, None] * scales[indices[:, 1:]])
+    if epsilon == "median":
+        return median_bandwidth(sq), None
+    if epsilon == "bgh":
+        return bgh_bandwidth(sq, len(sq))
+    return float(epsilon), None

@@ -13,7 +13,7 @@ from sklearn.neighbors import KNeighborsTransformer
 from sklearn.utils.validation import NotFittedError
 
 from skdvae import DiffusionMap
-from skdvae.diffusion_map import DisconnectedGraphWarning
+from skdvae.graph import DisconnectedGraphWarning
 
 
 def _circle(n, seed=0):

@@ -1,0 +1,82 @@
+"""Input checks and the resolution of DiffusionMap's "auto" choices."""
+
+from scipy import sparse
+
+__all__ = ["check_sizes", "resolve_backend", "resolve_solver"]
+
+# Up to this many fitted points "auto" uses the dense eigensolver.
+DENSE_MAX_SAMPLES = 1000
+# Exact neighbours for up to this many points, or up to this many features.
+EXACT_MAX_SAMPLES = 20_000
+EXACT_MAX_FEATURES = 20
+
+
+def check_sizes(X, precomputed, neighbors, n_landmarks, n_neighbors, n_eig):
+    """Raise a ValueError, worded as scikit-learn does, for impossible settings.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix
+        Validated training input.
+    precomputed : bool
+        Whether ``X`` holds distances.
+    neighbors : str or estimator
+        The ``neighbors`` parameter.
+    n_landmarks : int or None
+        Number of landmarks.
+    n_neighbors : int
+        Neighbours per point.
+    n_eig : int
+        Eigenpairs to compute, the trivial one included.
+    """
+    if precomputed:
+        if X.shape[0] != X.shape[1]:
+            raise ValueError(
+                "With metric='precomputed' X must be a square distance "
+                f"matrix; got shape {X.shape}."
+            )
+        if (X.data if sparse.issparse(X) else X).min() < 0:
+            raise ValueError(
+                "Negative values in data passed to precomputed distance matrix."
+            )
+        if not (isinstance(neighbors, str) and neighbors in ("auto", "exact")):
+            raise ValueError(
+                "metric='precomputed' reads neighbours from X; use neighbors='auto'."
+            )
+    n_samples = X.shape[0]
+    if n_landmarks is not None and n_landmarks > n_samples:
+        raise ValueError(
+            f"n_landmarks={n_landmarks} must be at most n_samples={n_samples}."
+        )
+    n_fit = n_samples if n_landmarks is None else n_landmarks
+    if n_neighbors > n_fit:
+        raise ValueError(
+            "Expected n_neighbors <= n_samples_fit, but n_neighbors = "
+            f"{n_neighbors}, n_samples_fit = {n_fit}, n_samples = {n_samples}"
+        )
+    if n_eig >= n_fit:
+        raise ValueError(
+            f"{n_eig - 1} non-trivial eigenvectors are needed (n_components plus "
+            f"candidates) but only {n_fit} points are fitted; the spectrum has "
+            "n_samples - 1 non-trivial eigenvectors."
+        )
+
+
+def resolve_backend(neighbors, precomputed, shape):
+    """The neighbour back end to run, and the name recorded in ``neighbors_``."""
+    if precomputed:
+        return "precomputed", "precomputed"
+    if not isinstance(neighbors, str):
+        return neighbors, "estimator"
+    if neighbors == "auto":
+        n_samples, n_features = shape
+        small = n_samples <= EXACT_MAX_SAMPLES or n_features <= EXACT_MAX_FEATURES
+        neighbors = "exact" if small else "approximate"
+    return neighbors, neighbors
+
+
+def resolve_solver(eigen_solver, n_fit):
+    """The eigensolver to run for ``n_fit`` points."""
+    if eigen_solver != "auto":
+        return eigen_solver
+    return "dense" if n_fit <= DENSE_MAX_SAMPLES else "arpack"
