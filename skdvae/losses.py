@@ -91,8 +91,9 @@ def gaussian_nll(x, mean, log_var, scale=1.0):
 def nearest_reference(query, reference, n_nearest=1, chunk_size=8192):
     """Indices of the ``n_nearest`` rows of ``reference`` nearest each query.
 
-    Euclidean distances by ``torch.cdist`` over chunks of ``reference``
-    (memory ``O(len(query) * chunk_size)``), merged with ``topk``.
+    Ranks by ``||r||^2 - 2 q.r`` (the squared distance minus the constant
+    ``||q||^2``), one matrix product per chunk of ``reference`` (memory
+    ``O(len(query) * chunk_size)``), merged across chunks; no gradient.
 
     Parameters
     ----------
@@ -110,9 +111,13 @@ def nearest_reference(query, reference, n_nearest=1, chunk_size=8192):
     with torch.no_grad():
         for start in range(0, reference.shape[0], chunk_size):
             block = reference[start : start + chunk_size]
-            dist = torch.cdist(query, block)
-            k = min(n_nearest, block.shape[0])
-            d, i = torch.topk(dist, k, dim=1, largest=False)
+            score = torch.addmm(block.square().sum(1), query, block.T, alpha=-2.0)
+            if n_nearest == 1:
+                d, i = score.min(1, keepdim=True)
+            else:
+                d, i = torch.topk(
+                    score, min(n_nearest, block.shape[0]), dim=1, largest=False
+                )
             i = i + start
             if best_d is not None:
                 d, order = torch.topk(

@@ -1,0 +1,137 @@
+"""Speed of DiffusionVAE with default settings, and the encoder-route study.
+
+Default run (the performance targets of the issue)::
+
+    python benchmarks/bench_vae_speed.py
+
+prints the time to fit on 5,000 torus points, to ``sample(10000)`` and to
+``transform`` 10,000 points, with the estimator's defaults (``n_components=4``
+for the torus, which needs four coordinates).
+
+Route study (how the default ``encoder`` was chosen)::
+
+    python benchmarks/bench_vae_speed.py --compare-routes
+
+fits both encoder routes on the loop and the torus with otherwise default
+settings and prints, per route: fit time, how much of the intrinsic angle
+harmonics the learned coordinates explain on held-out points (R^2 of a linear
+fit, 1 is perfect), held-out reconstruction error relative to the diameter,
+the mean distance of 5,000 samples to the true manifold relative to the
+diameter, and coverage: the intrinsic parameters are cut into equal bins (50
+arcs of the loop, 10 x 10 cells of the torus angles), each sample takes the
+bin of its nearest training point, and coverage is the fraction of bins hit.
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+from skdvae import DiffusionVAE
+from skdvae.datasets import distance_to_manifold, make_loop, make_torus
+
+
+def _timed(fn, repeat=1):
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return out, best
+
+
+def speed(n_fit=5000, n_sample=10000, seed=0):
+    X, _ = make_torus(n_fit, random_state=seed)
+    X_new, _ = make_torus(n_sample, random_state=seed + 1)
+    model = DiffusionVAE(n_components=4, random_state=seed)
+    _, t_fit = _timed(lambda: model.fit(X))
+    _, t_sample = _timed(lambda: model.sample(n_sample), repeat=3)
+    _, t_transform = _timed(lambda: model.transform(X_new), repeat=3)
+    print(f"fit on {n_fit} torus points:        {t_fit:7.2f} s  (target < 60 s)")
+    print(f"  stage-1 epochs {model.encoder_n_iter_}, stage-2 epochs {model.n_iter_}")
+    print(f"sample({n_sample}):                  {t_sample:7.3f} s  (target < 2 s)")
+    print(f"transform of {n_sample} points:      {t_transform:7.3f} s  (target << 1 s)")
+
+
+def _loop_harmonics(s):
+    # With alpha = 1 the leading eigenfunctions on a closed curve are the
+    # first Fourier pair of the arc-length phase.
+    grid = np.linspace(0.0, 2 * np.pi, 20001)
+    speed_ = np.sqrt(
+        np.sin(grid) ** 2 + 4 * np.cos(2 * grid) ** 2 + 9 * np.cos(3 * grid) ** 2
+    )
+    arc = np.concatenate(
+        [[0], np.cumsum(0.5 * (speed_[1:] + speed_[:-1]) * np.diff(grid))]
+    )
+    phase = 2 * np.pi * np.interp(s, grid, arc) / arc[-1]
+    return np.column_stack([np.cos(phase), np.sin(phase)])
+
+
+def _torus_harmonics(params):
+    theta, phi = params[:, 0], params[:, 1]
+    return np.column_stack([np.cos(phi), np.sin(phi), np.cos(theta), np.sin(theta)])
+
+
+def _r2(Z_train, F_train, Z_test, F_test):
+    A = np.column_stack([Z_train, np.ones(len(Z_train))])
+    coef = np.linalg.lstsq(A, F_train, rcond=None)[0]
+    pred = np.column_stack([Z_test, np.ones(len(Z_test))]) @ coef
+    return 1 - ((pred - F_test) ** 2).sum() / ((F_test - F_test.mean(0)) ** 2).sum()
+
+
+def _coverage(X, bins, samples):
+    nearest = NearestNeighbors(n_neighbors=1).fit(X).kneighbors(samples)[1][:, 0]
+    return len(np.unique(bins[nearest])) / len(np.unique(bins))
+
+
+def _study(name, data, n_components, encoder, seed, **params):
+    X, F, bins, X_test, F_test = data
+    diameter = np.ptp(X, axis=0).max()
+    model = DiffusionVAE(
+        n_components=n_components, encoder=encoder, random_state=seed, **params
+    )
+    _, t_fit = _timed(lambda: model.fit(X))
+    r2 = _r2(model.transform(X), F, model.transform(X_test), F_test)
+    recon = np.linalg.norm(
+        model.inverse_transform(model.transform(X_test)) - X_test, axis=1
+    )
+    samples = model.sample(5000, random_state=seed)
+    off = distance_to_manifold(name, samples).mean() / diameter
+    print(
+        f"{name:6s} {encoder:14s} fit {t_fit:6.1f} s  R2 {r2:6.3f}  "
+        f"recon {recon.mean() / diameter:.4f}  off-manifold {off:.4f}  "
+        f"coverage {_coverage(X, bins, samples):.3f}",
+        flush=True,
+    )
+
+
+def compare_routes(seed=0, **params):
+    X, s = make_loop(2000, random_state=seed)
+    X_test, s_test = make_loop(1000, random_state=seed + 1)
+    H = _loop_harmonics(s)
+    loop = X, H, np.floor(25 * (np.arctan2(H[:, 1], H[:, 0]) / np.pi + 1)), X_test
+    loop = (*loop, _loop_harmonics(s_test))
+    T, p = make_torus(5000, random_state=seed)
+    T_test, p_test = make_torus(1000, random_state=seed + 1)
+    cells = np.floor(p / (2 * np.pi) * 10)
+    torus = T, _torus_harmonics(p), 10 * cells[:, 0] + cells[:, 1], T_test
+    torus = (*torus, _torus_harmonics(p_test))
+    for encoder in ("diffusion_map", "spectralnet"):
+        _study("loop", loop, 2, encoder, seed, **params)
+        _study("torus", torus, 4, encoder, seed, **params)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare-routes", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-neighbors", type=int, default=None)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    if args.compare_routes:
+        params = {} if args.n_neighbors is None else {"n_neighbors": args.n_neighbors}
+        compare_routes(args.seed, **params)
+    else:
+        speed(seed=args.seed)
