@@ -76,12 +76,8 @@ def _lobpcg(S, n_eig, tol, max_iter, rng, preconditioner=None):
 
 
 def _amg(S, n_eig, tol, max_iter, rng):
-    try:
-        from pyamg import smoothed_aggregation_solver
-    except ImportError as exc:  # pragma: no cover - exercised without pyamg
-        raise ImportError(
-            "eigen_solver='amg' needs pyamg: pip install skdvae[amg]"
-        ) from exc
+    from pyamg import smoothed_aggregation_solver
+
     n = S.shape[0]
     L = (sparse.identity(n, format="csr") - S).tocsr()
     # A small diagonal shift makes the singular Laplacian definite for the

@@ -106,8 +106,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         exactly; the others may miss a reverse neighbour, so approximately.
     eigen_solver : {"auto", "arpack", "lobpcg", "amg", "dense"}, default="auto"
         Shift-invert Lanczos, plain LOBPCG, LOBPCG with an algebraic multigrid
-        preconditioner (needs pyamg), or LAPACK. ``"auto"`` is dense up to
-        1,000 fitted points, else ARPACK (stored in ``eigen_solver_``).
+        preconditioner, or LAPACK. ``"auto"``: dense up to 1,000 fitted points,
+        ARPACK up to 60,000, AMG beyond (stored in ``eigen_solver_``).
     eigen_tol : float, default=0.0
         Eigensolver tolerance (0: machine precision for ARPACK, 1e-8 for LOBPCG).
     eigen_max_iter : int or None, default=None
