@@ -66,6 +66,7 @@ class Measurement:
     info: dict = field(default_factory=dict)
     wall_s: float = 0.0
     baseline_mb: float | None = None
+    warmup_s: float | None = None
 
     @property
     def ok(self):
@@ -81,6 +82,7 @@ class Measurement:
             "time_s": self.time_s,
             "peak_mb": self.peak_mb,
             "baseline_mb": self.baseline_mb,
+            "warmup_s": self.warmup_s,
             "unsupported": self.unsupported,
             "info": self.info,
             "process_wall_s": self.wall_s,
@@ -172,6 +174,7 @@ def _read_result(method, out, log, status, timeout, memory_limit_mb):
         unsupported=record["unsupported"],
         info=record.get("info", {}),
         baseline_mb=record.get("baseline_mb"),
+        warmup_s=record.get("warmup_s"),
     )
 
 
@@ -187,6 +190,7 @@ def measure(
     sample_seed=0,
     timeout=600.0,
     memory_limit_mb=None,
+    warmup=True,
 ):
     """Fit ``method`` in a child process and collect its outputs and costs.
 
@@ -214,6 +218,8 @@ def measure(
         Wall-time limit of the child, in seconds.
     memory_limit_mb : float or None, default=None
         Resident-memory cap of the child, in MiB.
+    warmup : bool, default=True
+        Run the numba warm-up of the worker before timing (numba methods).
 
     Returns
     -------
@@ -229,7 +235,7 @@ def measure(
         "sample_seed": sample_seed,
         "data": data_paths,
         "steps": steps,
-        "warmup": PEERS[method].numba,
+        "warmup": bool(warmup and PEERS[method].numba),
         "out": out,
     }
     Path(out + ".spec.json").write_text(json.dumps(spec))

@@ -15,6 +15,7 @@ import importlib
 import os
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ class Peer:
     name : str
         Display name and registry key.
     module : str
-        Module whose import decides availability (and gives the version).
+        Module whose import decides availability.
     build : callable
         ``build(n_components, random_state, params) -> estimator``.
     numba : bool
@@ -53,6 +54,8 @@ class Peer:
         process keeps compilation out of the timings).
     separate_env : bool
         True if the method runs in its own Python environment.
+    distribution : str or None
+        Distribution name giving the version (default: ``module``).
     """
 
     name: str
@@ -60,6 +63,7 @@ class Peer:
     build: object
     numba: bool = False
     separate_env: bool = False
+    distribution: str | None = None
 
 
 def _diffusion_map(n_components, random_state, params):
@@ -229,10 +233,21 @@ PEERS = {
         Peer("DiffusionMap", "skdvae", _diffusion_map, numba=True),
         Peer("DiffusionVAE", "skdvae", _diffusion_vae),
         Peer("GaussianVAE", "torch", _gaussian_vae),
-        Peer("Isomap", "sklearn", _isomap),
-        Peer("SpectralEmbedding", "sklearn", _spectral_embedding),
-        Peer("UMAP", "umap", _umap, numba=True),
-        Peer("UMAP (unseeded, parallel)", "umap", _umap_parallel, numba=True),
+        Peer("Isomap", "sklearn", _isomap, distribution="scikit-learn"),
+        Peer(
+            "SpectralEmbedding",
+            "sklearn",
+            _spectral_embedding,
+            distribution="scikit-learn",
+        ),
+        Peer("UMAP", "umap", _umap, numba=True, distribution="umap-learn"),
+        Peer(
+            "UMAP (unseeded, parallel)",
+            "umap",
+            _umap_parallel,
+            numba=True,
+            distribution="umap-learn",
+        ),
         Peer("pydiffmap", "pydiffmap", _pydiffmap),
         Peer("datafold", "datafold", _datafold, separate_env=True),
     ]
@@ -288,10 +303,15 @@ def peer_status(name):
         except ImportError as exc:
             return False, f"skdvae.DiffusionVAE not importable ({exc})"
     try:
-        module = importlib.import_module(peer.module)
+        importlib.import_module(peer.module)
     except ImportError as exc:
         return False, f"{peer.module} not installed ({exc})"
-    return True, f"{peer.module} {getattr(module, '__version__', '?')}"
+    dist = peer.distribution or peer.module
+    try:
+        version = metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        version = "?"
+    return True, f"{dist} {version}"
 
 
 def _separate_env_status(peer):

@@ -1,0 +1,48 @@
+"""Command line: ``python -m benchmarks --profile {tiny,quick,full} [--out DIR]``."""
+
+import argparse
+import sys
+
+from benchmarks.profiles import PROFILES
+from benchmarks.runner import SECTIONS, default_out, run
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Compare skdvae's DiffusionMap and DiffusionVAE with their "
+        "peers and write a Markdown report, JSON results and PNG figures.",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="quick",
+        help="what to run: tiny (seconds, for tests), quick (the README's main "
+        "job, minutes) or full (everything, the committed report)",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default: benchmarks/results/<profile>; tiny: "
+        "benchmarks/results/tmp/tiny)",
+    )
+    parser.add_argument(
+        "--sections",
+        default=None,
+        help=f"comma-separated subset of: {','.join(SECTIONS)} (default: all)",
+    )
+    return parser
+
+
+def main(argv=None):
+    """Parse the arguments and run the profile."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(argv)
+    sections = None if args.sections is None else args.sections.split(",")
+    out = args.out if args.out is not None else default_out(args.profile)
+    run(args.profile, out, sections, argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

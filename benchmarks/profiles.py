@@ -1,0 +1,243 @@
+"""What each benchmark profile runs.
+
+``tiny``
+    Seconds: every section on a few hundred points, for the runner's test.
+``quick``
+    The README's main job, well under 10 minutes on 2 cores: manifold learning
+    on a 5,000-point Swiss roll and on digits, a 10,000 / 20,000-point scale
+    check, generative fidelity on the loop, two circles and torus with two
+    seeds, Frey faces, and the digits pipeline search.
+``full``
+    Everything of issues 2 and 4: all synthetic sets, the 50,000-point Swiss
+    roll against UMAP and the 200,000-point landmark fit, generative fidelity
+    on all six synthetic sets over five seeds, Frey faces and Fashion-MNIST,
+    and the pipeline search on digits and a Fashion-MNIST subset.
+
+The two VAEs share one training budget (``vae_params``): the Gaussian VAE
+copies the network sizes and budget of the ``DiffusionVAE`` built from them.
+"""
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "MANIFOLD_METHODS",
+    "PROFILES",
+    "GenerativeCase",
+    "ManifoldCase",
+    "Profile",
+    "get_profile",
+]
+
+#: Every manifold learner of the comparison, in report order.
+MANIFOLD_METHODS = (
+    "DiffusionMap",
+    "DiffusionVAE",
+    "Isomap",
+    "SpectralEmbedding",
+    "UMAP",
+    "pydiffmap",
+    "datafold",
+)
+#: The generative models compared on the same data.
+GENERATIVE_METHODS = ("DiffusionVAE", "GaussianVAE", "DiffusionMap")
+
+
+@dataclass(frozen=True)
+class ManifoldCase:
+    """One dataset of the manifold-learning section.
+
+    Parameters
+    ----------
+    dataset : str
+        A synthetic dataset name or ``"digits"``, ``"fashion_mnist"``,
+        ``"frey_faces"``.
+    n_samples : int or None
+        Training points (None: the whole real dataset).
+    n_components : int
+        Embedding dimension, the same for every method.
+    n_test : int
+        Held-out points for ``transform`` and the round trip.
+    methods : tuple of str
+        Methods to run (keys of :data:`benchmarks.peers.PEERS`).
+    """
+
+    dataset: str
+    n_samples: int | None
+    n_components: int
+    n_test: int
+    methods: tuple = MANIFOLD_METHODS
+
+
+@dataclass(frozen=True)
+class GenerativeCase:
+    """One synthetic dataset of the generative section.
+
+    Parameters
+    ----------
+    dataset : str
+        A key of :data:`skdvae.datasets.SYNTHETIC`.
+    n_samples : int
+        Training points.
+    n_components : int
+        Latent dimension (number of diffusion coordinates).
+    """
+
+    dataset: str
+    n_samples: int
+    n_components: int
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A complete benchmark configuration (see the module docstring)."""
+
+    name: str
+    description: str
+    manifold: tuple = ()
+    trust_max_samples: int = 2000
+    scale: dict = field(default_factory=dict)
+    generative: tuple = ()
+    generative_methods: tuple = GENERATIVE_METHODS
+    seeds: tuple = (0,)
+    n_generated: int = 1000
+    metric_max_samples: int = 1000
+    vae_params: dict = field(default_factory=dict)
+    real: dict = field(default_factory=dict)
+    pipelines: dict = field(default_factory=dict)
+    timeout: float = 900.0
+    memory_limit_mb: float = 16_000.0
+    warmup: bool = True
+
+
+_TINY = Profile(
+    name="tiny",
+    description="every section on a few hundred points (the runner's test)",
+    manifold=(ManifoldCase("swiss_roll", 300, 2, 60, ("DiffusionMap", "Isomap")),),
+    trust_max_samples=300,
+    scale=dict(
+        n_compare=600,
+        n_large=1500,
+        n_landmarks=300,
+        n_test=100,
+        methods=("DiffusionMap", "Isomap"),
+    ),
+    generative=(GenerativeCase("loop", 300, 2),),
+    n_generated=200,
+    metric_max_samples=200,
+    vae_params=dict(max_iter=3),
+    real=dict(
+        frey_faces=dict(n_train=300, n_test=100, n_components=3),
+        methods=("DiffusionVAE", "GaussianVAE"),
+        n_walks=2,
+        n_steps=4,
+        grid=(2, 4),
+    ),
+    pipelines=dict(
+        datasets=dict(digits=300),
+        methods=("DiffusionMap", "Isomap"),
+        n_components=4,
+        cv=2,
+        n_neighbors=(5,),
+    ),
+    timeout=120.0,
+    warmup=False,
+)
+
+_QUICK = Profile(
+    name="quick",
+    description="README main job: Swiss roll 5k and digits, scale check, "
+    "loop / two circles / torus with 2 seeds, Frey faces, digits pipelines",
+    manifold=(
+        ManifoldCase("swiss_roll", 5000, 2, 1000),
+        ManifoldCase("digits", None, 2, 300),
+    ),
+    scale=dict(
+        n_compare=10_000,
+        n_large=20_000,
+        n_landmarks=2000,
+        n_test=1000,
+        methods=("DiffusionMap", "UMAP", "UMAP (unseeded, parallel)"),
+    ),
+    generative=(
+        GenerativeCase("loop", 1500, 2),
+        GenerativeCase("two_circles", 1500, 3),
+        GenerativeCase("torus", 2000, 4),
+    ),
+    seeds=(0, 1),
+    real=dict(
+        frey_faces=dict(n_train=1700, n_test=265, n_components=3),
+        methods=("DiffusionVAE", "GaussianVAE", "DiffusionMap"),
+        n_walks=4,
+        n_steps=10,
+        grid=(4, 8),
+    ),
+    pipelines=dict(
+        datasets=dict(digits=None),
+        methods=("DiffusionMap", "DiffusionVAE", "Isomap", "UMAP"),
+        n_components=8,
+        cv=3,
+        n_neighbors=(5, 15),
+    ),
+    timeout=600.0,
+)
+
+_FULL = Profile(
+    name="full",
+    description="everything of issues 2 and 4",
+    manifold=(
+        ManifoldCase("swiss_roll", 5000, 2, 1000),
+        ManifoldCase("s_curve", 5000, 2, 1000),
+        ManifoldCase("loop", 3000, 2, 600),
+        ManifoldCase("sphere", 5000, 3, 1000),
+        ManifoldCase("torus", 5000, 3, 1000),
+        ManifoldCase("digits", None, 2, 300),
+        ManifoldCase("fashion_mnist", 10_000, 2, 2000),
+    ),
+    scale=dict(
+        n_compare=50_000,
+        n_large=200_000,
+        n_landmarks=10_000,
+        n_test=2000,
+        methods=("DiffusionMap", "UMAP", "UMAP (unseeded, parallel)"),
+    ),
+    generative=(
+        GenerativeCase("loop", 2000, 2),
+        GenerativeCase("circle", 2000, 2),
+        GenerativeCase("sphere", 3000, 3),
+        GenerativeCase("torus", 3000, 4),
+        GenerativeCase("two_circles", 2000, 3),
+        GenerativeCase("gaussian_grid", 2500, 2),
+    ),
+    seeds=(0, 1, 2, 3, 4),
+    n_generated=2000,
+    metric_max_samples=2000,
+    real=dict(
+        frey_faces=dict(n_train=1700, n_test=265, n_components=3),
+        fashion_mnist=dict(n_train=20_000, n_test=2000, n_components=8),
+        methods=("DiffusionVAE", "GaussianVAE", "DiffusionMap"),
+        n_walks=6,
+        n_steps=12,
+        grid=(6, 10),
+    ),
+    pipelines=dict(
+        datasets=dict(digits=None, fashion_mnist=5000),
+        methods=("DiffusionMap", "DiffusionVAE", "Isomap", "UMAP"),
+        n_components=8,
+        cv=3,
+        n_neighbors=(5, 15),
+    ),
+    timeout=3600.0,
+)
+
+PROFILES = {p.name: p for p in (_TINY, _QUICK, _FULL)}
+"""The profiles, keyed by name."""
+
+
+def get_profile(name):
+    """Return the profile called ``name`` (``tiny``, ``quick`` or ``full``)."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown profile {name!r}; expected one of {sorted(PROFILES)}."
+        ) from None

@@ -1,0 +1,157 @@
+"""Write the benchmark results as Markdown (report.md) and JSON (results.json)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.markdown import table
+from benchmarks.report_sections import (
+    generative_section,
+    manifold_section,
+    pipelines_section,
+    real_section,
+    scale_section,
+)
+
+__all__ = ["render", "write", "write_json"]
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    return repr(obj)
+
+
+def write_json(path, results):
+    """Write ``results`` as indented JSON (numpy types converted)."""
+    Path(path).write_text(json.dumps(results, indent=1, default=_json_default))
+
+
+def _header(results):
+    meta = results["meta"]
+    hw = meta["hardware"]
+    minutes = meta.get("elapsed_s", 0.0) / 60.0
+    lines = [
+        f"# skdvae benchmark report: profile `{meta['profile']}`",
+        "",
+        f"Generated {meta['date']} by `{meta['command']}` "
+        f"(git {meta['git']}) in {minutes:.1f} minutes.",
+        f"Profile: {meta['profile_description']}.",
+        "",
+        "## Environment",
+        "",
+        table(
+            ["CPU", "logical cores", "usable cores", "memory", "Python", "platform"],
+            [
+                [
+                    hw["cpu"],
+                    hw["logical_cores"],
+                    hw["usable_cores"],
+                    f"{hw['memory_gb']} GB",
+                    meta["python"],
+                    meta["platform"],
+                ]
+            ],
+        ),
+        "",
+        "Packages: " + ", ".join(f"{k} {v}" for k, v in meta["packages"].items()) + ".",
+    ]
+    return lines
+
+
+def _peers(results):
+    rows = [
+        [name, "yes" if ok else "no", detail]
+        for name, (ok, detail) in results.get("peers", {}).items()
+    ]
+    return [
+        "",
+        "## Methods compared",
+        "",
+        table(["method", "available", "detail"], rows),
+    ]
+
+
+_MEASUREMENT = """
+## How it is measured
+
+- Every fit runs in a fresh child process (`python -m benchmarks.worker`). Fit time
+  is the wall time of `fit_transform` on the training data. Peak memory is the
+  maximum resident memory of the child during the fit *above its baseline*, the
+  baseline being taken after imports, data loading and warm-up (sampled every 5 ms,
+  plus the kernel's high-water mark).
+- numba compiles UMAP and pynndescent on first use in each process. For those
+  methods (and DiffusionMap, which may use pynndescent) a warm-up fit on 300
+  points, plus an NN-descent index on 2,000 points for large data, runs before the
+  clock starts; its duration is recorded as `warmup_s` in `results.json`.
+- Peers use their own defaults; only `n_components` (equal for all) and
+  `random_state` (where accepted) are set. Seeded UMAP runs single-threaded, so
+  the scale comparison also runs UMAP unseeded (its parallel path), and targets
+  compare against the faster UMAP run.
+- Trustworthiness and continuity (k = 10) are computed on a seeded subsample of
+  the training embedding; the same points for every method.
+- The two VAEs share one budget: the Gaussian-prior VAE (`benchmarks/gaussian_vae.py`)
+  uses the same hidden sizes, epochs, batch size, learning rate and stopping rule
+  as `DiffusionVAE`, with KL warm-up against posterior collapse.
+- All numbers come from this run; target verdicts are computed from them.
+""".strip("\n")
+
+
+def _targets(results):
+    rows = [
+        [f"#{t['issue']}", t["target"], t["measured"], f"**{t['status']}**"]
+        for t in results.get("targets", [])
+    ]
+    counts = {}
+    for t in results.get("targets", []):
+        counts[t["status"]] = counts.get(t["status"], 0) + 1
+    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    return [
+        "",
+        "## Targets of the issues",
+        "",
+        f"Summary: {summary}. Verdicts are computed from the measurements below.",
+        "",
+        table(["issue", "target", "measured", "status"], rows),
+    ]
+
+
+def _failures(results):
+    lines = []
+    for name, section in results.get("sections", {}).items():
+        if section.get("error"):
+            lines.append(f"- section **{name}** failed: `{section['error'][-300:]}`")
+    for item in results.get("problems", []):
+        lines.append(f"- {item}")
+    body = lines or ["- none"]
+    return ["", "## Failures, skips and time-outs", "", *body]
+
+
+def render(results):
+    """Return the Markdown report for ``results``."""
+    sections = results.get("sections", {})
+    lines = _header(results) + _peers(results) + ["", _MEASUREMENT]
+    lines += _targets(results)
+    lines += generative_section(sections.get("generative"))
+    lines += real_section(sections.get("real"))
+    lines += manifold_section(sections.get("manifold"))
+    lines += scale_section(sections.get("scale"))
+    lines += pipelines_section(sections.get("pipelines"))
+    lines += _failures(results)
+    return "\n".join(lines) + "\n"
+
+
+def write(out, results):
+    """Write ``report.md`` and ``results.json`` into ``out``; return their paths."""
+    out = Path(out)
+    report, data = out / "report.md", out / "results.json"
+    report.write_text(render(results))
+    write_json(data, results)
+    return report, data

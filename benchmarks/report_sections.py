@@ -1,0 +1,301 @@
+"""Markdown of each report section, from that section's results."""
+
+from benchmarks.markdown import figure, fmt, pm, table
+
+__all__ = [
+    "generative_section",
+    "manifold_section",
+    "pipelines_section",
+    "real_section",
+    "scale_section",
+]
+
+
+def _status(row):
+    """Status cell: ``ok`` or the failure with the last line of its error."""
+    if row.get("status") == "ok":
+        return "ok"
+    error = (row.get("error") or "").strip().splitlines()
+    return f"{row.get('status', '?')}: {error[-1][:120] if error else ''}"
+
+
+def _cell(row, key, step=None, digits=3):
+    """A number, ``n/a`` if the method lacks ``step``, ``-`` if missing."""
+    if step and step in row.get("unsupported", []):
+        return "n/a"
+    return fmt(row.get(key), digits)
+
+
+def _not_run(title, section):
+    if section is None:
+        return ["", title, "", "Not run (left out with `--sections`)."]
+    if section.get("error"):
+        return ["", title, "", f"The section failed: `{section['error'][-500:]}`"]
+    if section.get("skipped"):
+        return ["", title, "", f"Skipped: {section['skipped']}."]
+    return None
+
+
+def _skipped(case, heading):
+    return [heading, "", f"**Skipped:** {case['skipped']}", ""]
+
+
+_GEN_HEADERS = [
+    "model",
+    "seeds ok",
+    "Gromov-Wasserstein ↓",
+    "dist. to manifold ↓",
+    "dist. q90 ↓",
+    "precision ↑",
+    "recall ↑",
+    "Betti per seed",
+    "Betti = truth",
+    "modes hit",
+    "bi-Lipschitz ↓",
+    "fit s",
+]
+
+
+def _gen_row(s):
+    def m(key, digits=3):
+        return pm(s.get(f"{key}_mean"), s.get(f"{key}_std"), digits)
+
+    betti = "; ".join(str(tuple(b)) if b else "-" for b in s.get("betti", [])) or "-"
+    return [
+        s["method"],
+        f"{s['n_ok']}/{s['n_seeds']}",
+        m("gromov_wasserstein"),
+        m("manifold_distance_mean"),
+        m("manifold_distance_q90"),
+        m("precision"),
+        m("recall"),
+        betti,
+        f"{s['betti_matches']}/{s['n_ok']}",
+        m("modes_hit", 1),
+        m("bilipschitz_mean", 2),
+        m("fit_s", 1),
+    ]
+
+
+def generative_section(section):
+    """Section 1: generative fidelity on the synthetic manifolds."""
+    title = "## 1. Generative fidelity on synthetic manifolds"
+    early = _not_run(title, section)
+    if early:
+        return early
+    lines = [
+        "",
+        title,
+        "",
+        f"Each model generates {section['n_generated']} points; scores are against "
+        "a fresh sample of the true distribution (mean ± standard deviation over "
+        "seeds). The row *true distribution* scores another fresh sample: the best "
+        "achievable at this sample size. VAE budget overrides: "
+        f"`{section['vae_params'] or 'none (DiffusionVAE defaults)'}`. "
+        "Bi-Lipschitz: decoder on held-out latent points, mean of per-point "
+        "constants (1 is an isometry up to scale).",
+        "",
+    ]
+    for case in section["cases"]:
+        lines += [
+            f"### {case['dataset']} ({case['n_train']} training points, latent "
+            f"dimension {case['n_components']}, seeds {case['seeds']})",
+            "",
+            table(_GEN_HEADERS, [_gen_row(s) for s in case["summary"]]),
+            "",
+        ]
+        lines += figure(case.get("figure"), f"{case['dataset']} samples")
+    return lines
+
+
+def real_section(section):
+    """Section 2: Frey faces and Fashion-MNIST."""
+    title = "## 2. Real data: Frey faces and Fashion-MNIST"
+    early = _not_run(title, section)
+    if early:
+        return early
+    lines = ["", title, ""]
+    headers = [
+        "model",
+        "status",
+        "precision ↑",
+        "recall ↑",
+        "Gromov-Wasserstein ↓",
+        "round-trip error (rel.) ↓",
+        "fit s",
+    ]
+    for case in section["cases"]:
+        heading = f"### {case['dataset']}"
+        if case.get("skipped"):
+            lines += ["", *_skipped(case, heading)]
+            continue
+        rows = [
+            [
+                r["method"],
+                _status(r),
+                fmt(r.get("precision")),
+                fmt(r.get("recall")),
+                fmt(r.get("gromov_wasserstein")),
+                fmt(r.get("roundtrip_relative")),
+                fmt(r.get("fit_s"), 1),
+            ]
+            for r in case["rows"]
+        ]
+        lines += [
+            "",
+            f"{heading} ({case['n_train']} training, {case['n_test']} held-out "
+            f"images, latent dimension {case['n_components']}, "
+            f"{case['n_generated']} samples)",
+            "",
+            table(headers, rows),
+            "",
+        ]
+        for name, path in case["figures"].items():
+            lines += figure(path, f"{case['dataset']} {name}")
+    return lines
+
+
+_MANIFOLD_HEADERS = [
+    "method",
+    "status",
+    "trustworthiness ↑",
+    "continuity ↑",
+    "Spearman ↑",
+    "fit s",
+    "fit vs DiffusionMap",
+    "transform s",
+    "peak MiB",
+    "round-trip error (rel.) ↓",
+]
+
+
+def _ratio(value):
+    return "-" if value is None else f"{value:.3g}x"
+
+
+def _manifold_row(r):
+    return [
+        r["method"],
+        _status(r),
+        fmt(r.get("trustworthiness")),
+        fmt(r.get("continuity")),
+        fmt(r.get("spearman")),
+        fmt(r.get("fit_s"), 2),
+        _ratio(r.get("fit_vs_reference")),
+        _cell(r, "transform_s", "transform"),
+        fmt(r.get("peak_fit_mb"), 0),
+        _cell(r, "roundtrip_relative", "inverse_transform"),
+    ]
+
+
+def manifold_section(section):
+    """Section 3: manifold learning against the peers."""
+    title = "## 3. Manifold learning"
+    early = _not_run(title, section)
+    if early:
+        return early
+    lines = [
+        "",
+        title,
+        "",
+        "Same training points and `n_components` for every method. `n/a`: the "
+        "method has no such step (SpectralEmbedding has no `transform`; only some "
+        "methods have `inverse_transform`). Round-trip error: held-out "
+        "`mean ||x - inverse_transform(transform(x))||^2 / mean ||x - mean||^2`.",
+    ]
+    for case in section["cases"]:
+        heading = f"### {case['dataset']}"
+        if case.get("skipped"):
+            lines += ["", *_skipped(case, heading)]
+            continue
+        lines += [
+            "",
+            f"{heading} ({case['n_train']} training + {case['n_test']} held-out "
+            f"points, {case['n_features']} features, n_components="
+            f"{case['n_components']})",
+            "",
+            table(_MANIFOLD_HEADERS, [_manifold_row(r) for r in case["rows"]]),
+            "",
+        ]
+        lines += figure(case.get("figure"), f"{case['dataset']} embeddings")
+    return lines
+
+
+def scale_section(section):
+    """Section 3b: the large Swiss rolls of issue 2."""
+    title = "## 3b. Scale: large Swiss rolls"
+    early = _not_run(title, section)
+    if early:
+        return early
+    compare, large = section["compare"], section["large"]
+    lines = [
+        "",
+        title,
+        "",
+        f"Trustworthiness on {section['trust_samples']} seeded points. Compare run: "
+        f"{compare['n_train']} training and {compare['n_test']} held-out points, "
+        "`n_components=2`.",
+        "",
+        table(_MANIFOLD_HEADERS, [_manifold_row(r) for r in compare["rows"]]),
+        "",
+    ]
+    lines += figure(compare.get("figure"), "large Swiss roll embeddings")
+    rows = [
+        [
+            r["method"],
+            _status(r),
+            fmt(r.get("fit_s"), 2),
+            fmt(r.get("peak_fit_mb"), 0),
+            fmt(r.get("trustworthiness")),
+        ]
+        for r in large.get("rows", [])
+    ]
+    lines += [
+        f"Large run: {large['n_train']} points, `n_landmarks="
+        f"{large.get('n_landmarks')}`.",
+        "",
+        table(["method", "status", "fit s", "peak MiB", "trustworthiness ↑"], rows),
+    ]
+    return lines
+
+
+def pipelines_section(section):
+    """Section 4: GridSearchCV over pipelines with each embedding."""
+    title = "## 4. Pipelines: `GridSearchCV` across embeddings"
+    early = _not_run(title, section)
+    if early:
+        return early
+    lines = ["", title, ""]
+    headers = [
+        "embedding",
+        "status",
+        "CV accuracy ↑",
+        "best k of k-NN",
+        "fit s per pipeline",
+    ]
+    for case in section["cases"]:
+        heading = f"### {case['dataset']}"
+        if case.get("skipped"):
+            lines += ["", *_skipped(case, heading)]
+            continue
+        rows = [
+            [
+                r["method"],
+                _status(r),
+                pm(r.get("accuracy_mean"), r.get("accuracy_std")),
+                fmt(r.get("knn_n_neighbors")),
+                fmt(r.get("fit_s"), 2),
+            ]
+            for r in case["rows"]
+        ]
+        lines += [
+            "",
+            f"{heading} ({case['n_samples']} samples, {case['cv']}-fold stratified "
+            f"CV, n_components={case['n_components']}, k-NN k in "
+            f"{case['knn_n_neighbors']}; search took {case['search_s']:.0f} s)",
+            "",
+            table(headers, rows),
+            "",
+            f"Best pipeline: **{case['best_method']}** ({fmt(case['best_score'])}).",
+        ]
+    return lines

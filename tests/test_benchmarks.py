@@ -1,0 +1,152 @@
+"""The benchmark runner, end to end on the ``tiny`` profile (tiny data, seconds).
+
+Timings are never asserted: the benchmarks measure, the tests only check that
+the runner produces a complete report, JSON and figures, and that its pieces
+(target verdicts, the Gaussian-VAE baseline, the child-process measurement)
+behave.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("psutil")
+
+from benchmarks import targets  # noqa: E402
+from benchmarks.__main__ import main  # noqa: E402
+from benchmarks.gaussian_vae import GaussianVAE  # noqa: E402
+from benchmarks.measure import measure, save_arrays  # noqa: E402
+
+SECTIONS = (
+    "## Environment",
+    "## Methods compared",
+    "## How it is measured",
+    "## Targets of the issues",
+    "## 1. Generative fidelity on synthetic manifolds",
+    "## 2. Real data: Frey faces and Fashion-MNIST",
+    "## 3. Manifold learning",
+    "## 3b. Scale: large Swiss rolls",
+    "## 4. Pipelines",
+    "## Failures, skips and time-outs",
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    assert main(["--profile", "tiny", "--out", str(out)]) == 0
+    return out
+
+
+def test_tiny_profile_writes_report_json_and_figures(tiny_run):
+    report = (tiny_run / "report.md").read_text()
+    for heading in SECTIONS:
+        assert heading in report, heading
+    assert "python -m benchmarks --profile tiny" in report
+    assert "| DiffusionMap | ok |" in report
+    results = json.loads((tiny_run / "results.json").read_text())
+    assert set(results["sections"]) == {
+        "generative",
+        "real",
+        "manifold",
+        "scale",
+        "pipelines",
+    }
+    assert results["meta"]["hardware"]["logical_cores"] >= 1
+    assert results["meta"]["packages"]["numpy"] == np.__version__
+    for section in results["sections"].values():
+        assert "error" not in section, section.get("error")
+    pngs = sorted(p.name for p in (tiny_run / "figures").glob("*.png"))
+    assert "embeddings_swiss_roll.png" in pngs
+    assert "samples_loop.png" in pngs
+    for name in pngs:
+        assert f"figures/{name}" in report
+        assert (tiny_run / "figures" / name).stat().st_size > 1000
+
+
+def test_tiny_profile_numbers(tiny_run):
+    results = json.loads((tiny_run / "results.json").read_text())
+    manifold = results["sections"]["manifold"]["cases"][0]
+    rows = {r["method"]: r for r in manifold["rows"]}
+    dm = rows["DiffusionMap"]
+    assert dm["status"] == "ok"
+    assert 0.5 < dm["trustworthiness"] <= 1.0
+    assert dm["fit_s"] > 0 and dm["peak_fit_mb"] is not None
+    assert dm["roundtrip_relative"] is not None
+    assert "inverse_transform" in rows["Isomap"]["unsupported"]
+    gen = results["sections"]["generative"]["cases"][0]
+    methods = [s["method"] for s in gen["summary"]]
+    assert methods[0] == "true distribution"
+    assert {"DiffusionMap", "GaussianVAE"} <= set(methods)
+    truth = gen["summary"][0]
+    assert truth["precision_mean"] > 0.5
+    real = {c["dataset"]: c for c in results["sections"]["real"]["cases"]}
+    assert "skipped" in real["fashion_mnist"]  # not in the tiny profile
+    statuses = {t["status"] for t in results["targets"]}
+    assert statuses <= {"met", "not met", "not measured", "not at target size"}
+
+
+def _scale(dm_fit, umap_fit, dm_trust=0.95, umap_trust=0.96, n=50_000):
+    rows = [
+        {
+            "method": "DiffusionMap",
+            "status": "ok",
+            "fit_s": dm_fit,
+            "trustworthiness": dm_trust,
+            "peak_fit_mb": 900.0,
+            "roundtrip_mse": 0.1,
+        },
+        {
+            "method": "UMAP",
+            "status": "ok",
+            "fit_s": umap_fit,
+            "trustworthiness": umap_trust,
+            "roundtrip_mse": 0.3,
+        },
+    ]
+    return {"compare": {"n_train": n, "n_test": 10, "rows": rows}, "large": {}}
+
+
+def _verdict(found, prefix):
+    return next(t["status"] for t in found if t["target"].startswith(prefix))
+
+
+def test_targets_follow_the_measurements():
+    met = targets.evaluate({"sections": {"scale": _scale(10.0, 40.0)}})
+    assert _verdict(met, "DiffusionMap.fit") == "met"
+    assert _verdict(met, "DiffusionMap trust") == "met"
+    assert _verdict(met, "DiffusionMap peak") == "met"
+    assert _verdict(met, "held-out") == "met"
+    assert _verdict(met, "200,000") == "not measured"
+    slow = targets.evaluate({"sections": {"scale": _scale(20.0, 40.0, 0.9)}})
+    assert _verdict(slow, "DiffusionMap.fit") == "not met"
+    assert _verdict(slow, "DiffusionMap trust") == "not met"
+    small = targets.evaluate({"sections": {"scale": _scale(10.0, 40.0, n=5000)}})
+    assert _verdict(small, "DiffusionMap.fit") == "not at target size"
+
+
+def test_gaussian_vae_learns_and_samples():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2)) @ np.array([[3.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    vae = GaussianVAE(max_iter=30, random_state=0).fit(X)
+    assert vae.loss_curve_[-1] < vae.loss_curve_[0]
+    assert vae.transform(X).shape == (200, 2)
+    assert vae.inverse_transform(vae.transform(X)).shape == X.shape
+    a, b = vae.sample(7, random_state=1), vae.sample(7, random_state=1)
+    np.testing.assert_array_equal(a, b)
+    refit = GaussianVAE(max_iter=30, random_state=0).fit(X)
+    np.testing.assert_allclose(refit.transform(X), vae.transform(X), atol=1e-6)
+
+
+def test_measure_reports_errors_and_unsupported_steps(tmp_path):
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    paths = save_arrays(tmp_path, X_train=X, X_test=X[:5])
+    steps = {"transform": True, "inverse_transform": True, "sample": 3}
+    result = measure("Isomap", 2, paths, tmp_path, steps=steps, warmup=False)
+    assert result.ok
+    assert result.arrays["embedding"].shape == (40, 2)
+    assert set(result.unsupported) == {"inverse_transform", "sample"}
+    bad = measure("Isomap", 2, paths, tmp_path, steps={}, params={"n_neighbors": 100})
+    assert bad.status == "error" and "n_neighbors" in bad.error
