@@ -1,5 +1,6 @@
 """The DiffusionVAE estimator: the variational diffusion autoencoder (VDAE)."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -135,7 +136,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         gives a sample of it; every further step adds the decoder's error
         (measured in ``docs/method.md``).
     batch_size : int or "auto", default="auto"
-        Minibatch size of both stages; "auto" is ``min(128, n_samples)``.
+        Minibatch size of both stages. "auto" is ``n_samples // 16`` clipped
+        to [32, 128] (and at most ``n_samples``): at least 16 optimiser steps
+        per epoch on small data, batches of 128 on large data.
     learning_rate_init : float, default=2e-3
         Adam step size of both stages.
     max_iter : int, default=200
@@ -428,7 +431,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
-            return min(128, n_samples)
+            # At least 16 optimiser steps per epoch on small data sets.
+            return min(n_samples, max(32, min(128, n_samples // 16)))
         return min(self.batch_size, n_samples)
 
     def _net(
@@ -542,7 +546,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         neighbors = ("x_neighbors", X32, torch.as_tensor(index))
         net.partial_fit(_skorch.BatchDataset(data, neighbors=neighbors))
         encoder = net.module_.encoder
-        H = self._forward(encoder.features, X_train).astype(np.float64)
+        H = self._forward(encoder, X_train, "features")
         matrix, shift, self.eigenvalues_ = rayleigh_ritz(H, K_alpha, degree, self.t)
         encoder.set_output_affine(matrix, shift)
         self._store_encoder(net)
@@ -655,22 +659,21 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _n_features_out(self):
         return self.n_components
 
-    def _forward(self, fn, A):
-        """Apply a module (or bound method) to rows of ``A`` in eval mode."""
-        modules = [fn] if isinstance(fn, torch.nn.Module) else [fn.__self__]
-        states = [m.training for m in modules]
-        device = next(modules[0].parameters()).device
-        try:
-            for m in modules:
-                m.eval()
-            with torch.no_grad(), _torch_threads():
-                out = [
-                    fn(_tensor(A[i : i + _INFERENCE_BATCH]).to(device)).cpu()
-                    for i in range(0, len(A), _INFERENCE_BATCH)
-                ]
-        finally:
-            for m, s in zip(modules, states):
-                m.train(s)
+    def _forward(self, module, A, method="forward"):
+        """Apply ``module.<method>`` to the rows of ``A``, in float64, eval mode.
+
+        Inference runs on a float64 copy of the (float32-trained) module, so
+        a row's result does not depend on the batch it is computed in (float32
+        matrix products round differently for different batch shapes).
+        """
+        module = _inference_copy(module)
+        fn = getattr(module, method)
+        device = next(module.parameters()).device
+        with torch.no_grad(), _torch_threads():
+            out = [
+                fn(_tensor64(A[i : i + _INFERENCE_BATCH]).to(device)).cpu()
+                for i in range(0, len(A), _INFERENCE_BATCH)
+            ]
         return torch.cat(out).numpy()
 
     def transform(self, X):
@@ -855,22 +858,13 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _walk(self, X, n_steps, rng, trajectory):
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
-        modules = (self._encoder, self._covariance, self._decoder)
-        states = [m.training for m in modules]
-        try:
-            for m in modules:
-                m.eval()
-            with _torch_threads():
-                out = random_walk(
-                    _tensor(X),
-                    n_steps,
-                    *modules,
-                    generator,
-                    return_trajectory=trajectory,
-                )
-        finally:
-            for m, s in zip(modules, states):
-                m.train(s)
+        modules = [
+            _inference_copy(m) for m in (self._encoder, self._covariance, self._decoder)
+        ]
+        with _torch_threads():
+            out = random_walk(
+                _tensor64(X), n_steps, *modules, generator, return_trajectory=trajectory
+            )
         return out.numpy()
 
     def local_bilipschitz(self, X=None, n_neighbors=10):
@@ -911,3 +905,12 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.non_deterministic = False
         return tags
+
+
+def _inference_copy(module):
+    """A float64 copy of ``module`` in evaluation mode."""
+    return copy.deepcopy(module).to(torch.float64).eval()
+
+
+def _tensor64(A):
+    return torch.from_numpy(np.array(A, dtype=np.float64, copy=True))
