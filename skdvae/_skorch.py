@@ -236,10 +236,11 @@ def make_net(
     silently hold out 20 %); otherwise it is the explicit, already seeded
     validation set. Early stopping monitors the validation loss if there is
     one (restoring the best weights, as ``MLPRegressor`` does) and the
-    training loss otherwise, with ``tol`` and ``n_iter_no_change`` as in
-    scikit-learn (``relative_tol`` makes ``tol`` relative, for losses with
-    no natural unit). Batches are shuffled with a seeded ``torch.Generator``.
-    ``param_groups`` are skorch's ``(pattern, options)`` optimiser groups.
+    smoothed training loss (:class:`SmoothedLoss`) otherwise, with ``tol``
+    and ``n_iter_no_change`` as in scikit-learn (``relative_tol`` makes
+    ``tol`` relative, for losses with no natural unit). Batches are
+    shuffled with a seeded ``torch.Generator``. ``param_groups`` are
+    skorch's ``(pattern, options)`` optimiser groups.
     """
     monitor = "train_loss_smooth" if valid_dataset is None else "valid_loss"
     callbacks = [
