@@ -97,6 +97,20 @@ def test_two_circles_samples_do_not_bridge_and_split_evenly(circles):
     assert betti_numbers(samples, max_dim=1, random_state=0) == (2, 2)
 
 
+def test_step_covariance_follows_the_embedded_curve(loop):
+    # One diffusion step moves along the manifold: the major axis of C_phi(x)
+    # is the tangent of the embedded loop, and the minor axis is much shorter.
+    _, _, model = loop
+    s = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    curve = lambda u: np.column_stack([np.cos(u), np.sin(2 * u), np.sin(3 * u)])  # noqa: E731
+    tangent = model.transform(curve(s + 1e-3)) - model.transform(curve(s - 1e-3))
+    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+    values, vectors = np.linalg.eigh(model.transform_covariance(curve(s)))
+    alignment = np.abs(np.einsum("ni,ni->n", vectors[:, :, -1], tangent))
+    assert np.median(alignment) > 0.95
+    assert np.median(values[:, -1] / values[:, 0]) > 10
+
+
 def test_score_samples_flags_off_manifold_points(loop):
     X, _, model = loop
     X_test, _ = make_loop(300, random_state=4)
