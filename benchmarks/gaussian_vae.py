@@ -80,6 +80,11 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         Fraction of ``max_iter`` over which the KL weight rises linearly from
         ``beta / n_warmup`` to ``beta`` (KL annealing, Bowman et al. 2016), the
         standard remedy against posterior collapse; 0 disables it.
+    init_noise_std : float, default=0.1
+        Initial standard deviation of the Gaussian likelihood, relative to the
+        data scale (it is learned). Starting at the data scale (1) lets the
+        KL term win before the decoder has learned anything, and the model
+        collapses to the data mean within a short training budget.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the reparameterisation noise.
 
@@ -122,6 +127,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         n_iter_no_change=10,
         beta=1.0,
         kl_warmup=0.25,
+        init_noise_std=0.1,
         random_state=None,
     ):
         self.n_components = n_components
@@ -135,6 +141,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.beta = beta
         self.kl_warmup = kl_warmup
+        self.init_noise_std = init_noise_std
         self.random_state = random_state
 
     def _build(self, X, rng):
@@ -155,6 +162,8 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         scale = float(np.sqrt(((X - shift) ** 2).sum(axis=1).mean())) or 1.0
         module.encoder.set_input_scaling(shift, scale)
         module.decoder.set_output_scaling(shift, scale)
+        with torch.no_grad():
+            module.decoder.log_noise_var.fill_(2.0 * np.log(self.init_noise_std))
         return module
 
     def fit(self, X, y=None):

@@ -56,6 +56,9 @@ class Peer:
         True if the method runs in its own Python environment.
     distribution : str or None
         Distribution name giving the version (default: ``module``).
+    uses_ann : callable or None
+        ``uses_ann(n_samples, n_features, params) -> bool``: whether a fit
+        runs pynndescent (whose compilation the warm-up then covers).
     """
 
     name: str
@@ -64,12 +67,31 @@ class Peer:
     numba: bool = False
     separate_env: bool = False
     distribution: str | None = None
+    uses_ann: object = None
 
 
 def _diffusion_map(n_components, random_state, params):
     from skdvae import DiffusionMap
 
     return DiffusionMap(n_components=n_components, random_state=random_state, **params)
+
+
+def _diffusion_map_uses_ann(n_samples, n_features, params):
+    """DiffusionMap's ``neighbors="auto"`` rule (see its documentation)."""
+    from skdvae import diffusion_map
+
+    mode = params.get("neighbors", "auto")
+    if mode != "auto":
+        return mode == "approximate"
+    n_exact = getattr(diffusion_map, "_EXACT_MAX_SAMPLES", 20_000)
+    d_exact = getattr(diffusion_map, "_EXACT_MAX_FEATURES", 20)
+    n_fit = params.get("n_landmarks") or n_samples
+    return n_fit > n_exact and n_features > d_exact
+
+
+def _umap_uses_ann(n_samples, n_features, params):
+    """umap-learn uses NN-descent above 4096 points."""
+    return n_samples > 4096
 
 
 def _diffusion_vae(n_components, random_state, params):
@@ -92,8 +114,17 @@ _SHARED_VAE_PARAMS = (
 )
 
 
+#: Training stages of DiffusionVAE, each of up to ``max_iter`` epochs.
+_VAE_STAGES = 2
+
+
 def _gaussian_vae(n_components, random_state, params):
-    """Gaussian VAE with the sizes and budget of the DiffusionVAE given ``params``."""
+    """Gaussian VAE with the sizes and budget of the DiffusionVAE given ``params``.
+
+    ``DiffusionVAE`` trains two stages (encoder, then covariance and decoder)
+    of up to ``max_iter`` epochs each; the Gaussian VAE trains its single
+    stage for up to ``2 * max_iter`` epochs, the same total.
+    """
     from benchmarks.gaussian_vae import GaussianVAE
 
     try:
@@ -104,6 +135,8 @@ def _gaussian_vae(n_components, random_state, params):
     shared = {
         k: reference[k] for k in _SHARED_VAE_PARAMS if k in reference and k in own
     }
+    if "max_iter" in shared:
+        shared["max_iter"] = _VAE_STAGES * shared["max_iter"]
     return GaussianVAE(n_components=n_components, random_state=random_state, **shared)
 
 
@@ -230,7 +263,13 @@ def _datafold(n_components, random_state, params):
 PEERS = {
     p.name: p
     for p in [
-        Peer("DiffusionMap", "skdvae", _diffusion_map, numba=True),
+        Peer(
+            "DiffusionMap",
+            "skdvae",
+            _diffusion_map,
+            numba=True,
+            uses_ann=_diffusion_map_uses_ann,
+        ),
         Peer("DiffusionVAE", "skdvae", _diffusion_vae),
         Peer("GaussianVAE", "torch", _gaussian_vae),
         Peer("Isomap", "sklearn", _isomap, distribution="scikit-learn"),
@@ -240,13 +279,21 @@ PEERS = {
             _spectral_embedding,
             distribution="scikit-learn",
         ),
-        Peer("UMAP", "umap", _umap, numba=True, distribution="umap-learn"),
+        Peer(
+            "UMAP",
+            "umap",
+            _umap,
+            numba=True,
+            distribution="umap-learn",
+            uses_ann=_umap_uses_ann,
+        ),
         Peer(
             "UMAP (unseeded, parallel)",
             "umap",
             _umap_parallel,
             numba=True,
             distribution="umap-learn",
+            uses_ann=_umap_uses_ann,
         ),
         Peer("pydiffmap", "pydiffmap", _pydiffmap),
         Peer("datafold", "datafold", _datafold, separate_env=True),

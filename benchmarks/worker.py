@@ -18,7 +18,7 @@ import traceback
 
 import numpy as np
 
-from benchmarks.peers import make_estimator
+from benchmarks.peers import PEERS, make_estimator
 
 _MB = 1024.0**2
 
@@ -70,10 +70,6 @@ class PeakMemory:
         return False
 
 
-#: umap-learn switches to NN-descent above this many points.
-_ANN_WARMUP_MIN_SAMPLES = 4096
-
-
 def _warmup(spec, X):
     """Compile the numba code of a method before the clock starts.
 
@@ -84,13 +80,15 @@ def _warmup(spec, X):
     that one-off cost out of the timings; it is reported apart.
     """
     rng = np.random.default_rng(0)
-    if len(X) > _ANN_WARMUP_MIN_SAMPLES:
+    params = spec.get("params") or {}
+    uses_ann = PEERS[spec["estimator"]].uses_ann
+    if uses_ann is not None and uses_ann(X.shape[0], X.shape[1], params):
         from pynndescent import NNDescent
 
         part = X[rng.choice(len(X), size=2000, replace=False)].astype(np.float32)
         NNDescent(part, n_neighbors=15, random_state=0).query(part[:10], k=5)
     small = X[rng.choice(len(X), size=min(len(X), 300), replace=False)]
-    params = {k: v for k, v in spec.get("params", {}).items() if k != "n_landmarks"}
+    params = {k: v for k, v in params.items() if k != "n_landmarks"}
     est = make_estimator(spec["estimator"], spec["n_components"], 0, params)
     est.fit_transform(small)
     steps = spec["steps"]
@@ -135,46 +133,49 @@ def _info(est):
     return info
 
 
-def _optional_steps(spec, est, data, record, arrays):
+def _step_inputs(spec, data, arrays):
+    """Positional arguments of each requested optional step (None: skip it)."""
     steps = spec["steps"]
-    X_test = data.get("X_test")
-    if steps.get("transform") and X_test is not None:
-        if hasattr(est, "transform"):
-            arrays["embedding_test"] = _timed(
-                record, "transform", est.transform, X_test
-            )
-        else:
-            record["unsupported"].append("transform")
-    if steps.get("inverse_transform") and "embedding_test" in arrays:
-        if hasattr(est, "inverse_transform"):
-            arrays["reconstruction_test"] = _timed(
-                record,
-                "inverse_transform",
-                est.inverse_transform,
-                arrays["embedding_test"],
-            )
-        else:
-            record["unsupported"].append("inverse_transform")
+    X_test, start = data.get("X_test"), data.get("walk_start")
+    Z_test = arrays.get("embedding_test")
+    wanted = {
+        "transform": steps.get("transform") and X_test is not None,
+        "inverse_transform": steps.get("inverse_transform") and X_test is not None,
+        "sample": bool(steps.get("sample")),
+        "walk": bool(steps.get("walk")) and start is not None,
+    }
+    inputs = {
+        "transform": (X_test,),
+        "inverse_transform": (Z_test,),
+        "sample": (int(steps.get("sample") or 0),),
+        "walk": (start, int(steps.get("walk") or 0)),
+    }
+    return {name: inputs[name] for name, want in wanted.items() if want}
+
+
+_OUTPUTS = {
+    "transform": "embedding_test",
+    "inverse_transform": "reconstruction_test",
+    "sample": "samples",
+    "walk": "walks",
+}
+
+
+def _optional_steps(spec, est, data, record, arrays):
+    """Run transform, inverse_transform, sample and walk where requested."""
     seed = spec.get("sample_seed", 0)
-    if steps.get("sample"):
-        if hasattr(est, "sample"):
-            arrays["samples"] = _timed(
-                record, "sample", est.sample, int(steps["sample"]), random_state=seed
-            )
-        else:
-            record["unsupported"].append("sample")
-    if steps.get("walk") and data.get("walk_start") is not None:
-        if hasattr(est, "walk"):
-            arrays["walks"] = _timed(
-                record,
-                "walk",
-                est.walk,
-                data["walk_start"],
-                int(steps["walk"]),
-                random_state=seed,
-            )
-        else:
-            record["unsupported"].append("walk")
+    for name in _OUTPUTS:
+        args = _step_inputs(spec, data, arrays).get(name)
+        if args is None:
+            continue
+        if not hasattr(est, name):
+            record["unsupported"].append(name)
+            continue
+        if any(a is None for a in args):  # e.g. no held-out embedding to invert
+            continue
+        kwargs = {"random_state": seed} if name in ("sample", "walk") else {}
+        method = getattr(est, name)
+        arrays[_OUTPUTS[name]] = _timed(record, name, method, *args, **kwargs)
 
 
 def run(spec):
