@@ -66,14 +66,18 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         gave the lower round-trip error (:meth:`score`) in our measurements
         (``benchmarks/bench_bandwidth.py``); on kNN graphs the BGH sweep tends
         to pick narrower kernels.
-    adaptive_bandwidth : bool, default=False
-        If True, use the self-tuning kernel ``exp(-d^2 / (epsilon s_x s_y))``
-        with ``s_x`` the distance from ``x`` to its 7th neighbour (or its
-        ``n_neighbors - 1``-th if fewer), for data of uneven density.
+    adaptive_bandwidth : bool, default=True
+        Use the self-tuning kernel ``exp(-d^2 / (epsilon s_x s_y))``, ``s_x``
+        the distance from ``x`` to its 7th neighbour (or ``n_neighbors - 1``-th),
+        so the kernel widens where samples are sparse. The default because
+        unevenly sampled manifolds otherwise fall apart into weakly linked
+        pieces (``docs/diffusion_map.md``). Set False for the fixed-bandwidth
+        operator of the analytic theory.
     alpha : float in [0, 1], default=1.0
-        Density normalisation. 1 removes the sampling density (the embedding
-        reflects the geometry only, Laplace-Beltrami), 0.5 gives the
-        Fokker-Planck operator, 0 the normalised graph Laplacian.
+        Density normalisation. With a fixed bandwidth, 1 removes the sampling
+        density (Laplace-Beltrami), 0.5 gives the Fokker-Planck operator, 0
+        the normalised graph Laplacian; the adaptive bandwidth already evens
+        out most of the density's effect.
     t : float >= 0, default=1.0
         Diffusion time. Changing it after fitting (``set_params(t=...)``) only
         changes the powers of the eigenvalues; nothing is recomputed.
@@ -238,7 +242,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         *,
         n_neighbors=15,
         epsilon="median",
-        adaptive_bandwidth=False,
+        adaptive_bandwidth=True,
         alpha=1.0,
         t=1.0,
         component_selection="llr",

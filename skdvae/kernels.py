@@ -46,14 +46,18 @@ def tapered_gaussian(sq_dist, sq_radius, epsilon, scale=1.0):
     Returns
     -------
     values : ndarray
-        Kernel values, non-negative, zero where ``d >= R`` (except for exact
-        duplicates with ``R = 0``, which get weight 1).
+        Kernel values, non-negative, zero where ``d >= R``. Where ``R`` or
+        the scale is 0 (a point with that many exact duplicates) only exact
+        duplicates are linked, with weight 1.
     """
-    denom = epsilon * scale
-    values = np.exp(-sq_dist / denom) - np.exp(-sq_radius / denom)
-    # A point with n_neighbors exact duplicates has radius 0: it and its
-    # duplicates keep weight 1 with each other instead of vanishing.
-    values = np.where(sq_radius > 0, values, (sq_dist == 0).astype(np.float64))
+    denom = np.broadcast_to(epsilon * scale, np.shape(sq_dist))
+    degenerate = (sq_radius <= 0) | (denom <= 0)
+    safe = np.where(degenerate, 1.0, denom)
+    values = np.exp(-sq_dist / safe) - np.exp(-sq_radius / safe)
+    # A point with n_neighbors exact duplicates has radius 0, and one with as
+    # many duplicates as its scale neighbour has scale 0: it links to its
+    # duplicates only, with weight 1, instead of vanishing.
+    values = np.where(degenerate, (sq_dist == 0).astype(np.float64), values)
     return np.maximum(values, 0.0)
 
 
@@ -74,22 +78,11 @@ def adaptive_scales(knn_dist, n_neighbors_scale):
     Returns
     -------
     scales : ndarray of shape (n_samples,)
-        Positive bandwidth scales.
-
-    Raises
-    ------
-    ValueError
-        If a point has ``n_neighbors_scale`` exact duplicates (zero scale).
+        Non-negative bandwidth scales. A point with ``n_neighbors_scale`` exact
+        duplicates has scale 0 and is linked to its duplicates only (see
+        :func:`tapered_gaussian`).
     """
-    scales = np.asarray(knn_dist[:, n_neighbors_scale], dtype=np.float64)
-    if np.any(scales <= 0):
-        raise ValueError(
-            "The adaptive bandwidth is zero for "
-            f"{int(np.sum(scales <= 0))} samples that have at least "
-            f"{n_neighbors_scale} exact duplicates. Remove duplicate samples or "
-            "use a fixed bandwidth (adaptive_bandwidth=False)."
-        )
-    return scales
+    return np.asarray(knn_dist[:, n_neighbors_scale], dtype=np.float64)
 
 
 def median_bandwidth(sq_dist):
@@ -192,7 +185,8 @@ def select_bandwidth(epsilon, indices, distances, scales=None):
     """
     sq = distances[:, 1:] ** 2
     if scales is not None:
-        sq = sq / (scales[:, None] * scales[indices[:, 1:]])
+        pair_scale = scales[:, None] * scales[indices[:, 1:]]
+        sq = sq[pair_scale > 0] / pair_scale[pair_scale > 0]
     if epsilon == "median":
         return median_bandwidth(sq), None
     if epsilon == "bgh":
