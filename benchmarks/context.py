@@ -42,7 +42,7 @@ def describe(result):
         return f"{result.status.upper()}: {first[-1] if first else ''}"
     fit = result.time_s.get("fit", float("nan"))
     mem = result.peak_mb.get("fit", float("nan"))
-    return f"fit {fit:.2f} s, peak {mem:.0f} MiB (child {result.wall_s:.0f} s)"
+    return f"fit {fit:.2f} s, peak {mem:.0f} MiB (total {result.wall_s:.0f} s)"
 
 
 @dataclass
@@ -96,6 +96,7 @@ class Context:
             timeout=self.profile.timeout,
             memory_limit_mb=self.profile.memory_limit_mb,
             warmup=self.profile.warmup and PEERS[method].numba,
+            isolate=self.profile.isolate,
         )
         self.progress(label, method, describe(result))
         return result

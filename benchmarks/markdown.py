@@ -18,6 +18,8 @@ def fmt(value, digits=3):
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
             return "-" if math.isnan(value) else str(value)
+        if digits == 0:
+            return f"{value:.0f}"
         if value != 0 and (abs(value) >= 1e4 or abs(value) < 10.0**-digits):
             return f"{value:.{digits - 1}e}"
         return f"{value:.{digits}f}"

@@ -191,6 +191,7 @@ def measure(
     timeout=600.0,
     memory_limit_mb=None,
     warmup=True,
+    isolate=True,
 ):
     """Fit ``method`` in a child process and collect its outputs and costs.
 
@@ -220,6 +221,10 @@ def measure(
         Resident-memory cap of the child, in MiB.
     warmup : bool, default=True
         Run the numba warm-up of the worker before timing (numba methods).
+    isolate : bool, default=True
+        Run in a child process. False runs in this process, without time-out
+        or memory cap and with approximate memory numbers (for quick tests);
+        methods of a separate environment always run in a child.
 
     Returns
     -------
@@ -239,8 +244,19 @@ def measure(
         "out": out,
     }
     Path(out + ".spec.json").write_text(json.dumps(spec))
-    python = peer_python(method) or sys.executable
     start = time.perf_counter()
+    if isolate or PEERS[method].separate_env:
+        status = _run_child(method, out, timeout, memory_limit_mb)
+    else:
+        status = _run_here(out)
+    result = _read_result(method, out, out + ".log", status, timeout, memory_limit_mb)
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
+def _run_child(method, out, timeout, memory_limit_mb):
+    """Run the worker in a fresh interpreter; return the watch status."""
+    python = peer_python(method) or sys.executable
     with open(out + ".log", "w") as log:
         proc = subprocess.Popen(
             [python, "-m", "benchmarks.worker", out + ".spec.json"],
@@ -249,7 +265,13 @@ def measure(
             env=_child_env(),
             cwd=str(_REPO_ROOT),
         )
-        status = _watch(proc, timeout, memory_limit_mb)
-    result = _read_result(method, out, out + ".log", status, timeout, memory_limit_mb)
-    result.wall_s = time.perf_counter() - start
-    return result
+        return _watch(proc, timeout, memory_limit_mb)
+
+
+def _run_here(out):
+    """Run the worker in this process (no isolation, no time or memory cap)."""
+    from benchmarks import worker
+
+    Path(out + ".log").write_text("")
+    worker.main([out + ".spec.json"])
+    return "done"

@@ -13,6 +13,9 @@
     on all six synthetic sets over five seeds, Frey faces and Fashion-MNIST,
     and the pipeline search on digits and a Fashion-MNIST subset.
 
+``tiny`` measures in the runner's own process (``isolate=False``) to stay
+fast; the other profiles run every fit in a fresh child process.
+
 The two VAEs share one training budget (``vae_params``): the Gaussian VAE
 copies the network sizes and budget of the ``DiffusionVAE`` built from them.
 """
@@ -107,6 +110,7 @@ class Profile:
     timeout: float = 900.0
     memory_limit_mb: float = 16_000.0
     warmup: bool = True
+    isolate: bool = True
 
 
 _TINY = Profile(
@@ -141,6 +145,7 @@ _TINY = Profile(
     ),
     timeout=120.0,
     warmup=False,
+    isolate=False,
 )
 
 _QUICK = Profile(

@@ -144,6 +144,12 @@ def render(results):
     """Return the Markdown report for ``results``."""
     sections = results.get("sections", {})
     lines = _header(results) + _peers(results) + ["", _MEASUREMENT]
+    if not results["meta"].get("isolated", True):
+        lines += [
+            "",
+            "**This profile measured in the runner's own process** (no child "
+            "processes): times are indicative and memory numbers approximate.",
+        ]
     lines += _targets(results)
     lines += generative_section(sections.get("generative"))
     lines += real_section(sections.get("real"))

@@ -162,7 +162,7 @@ _MANIFOLD_HEADERS = [
     "continuity ↑",
     "Spearman ↑",
     "fit s",
-    "fit vs DiffusionMap",
+    "fit time ÷ DiffusionMap's",
     "transform s",
     "peak MiB",
     "round-trip error (rel.) ↓",

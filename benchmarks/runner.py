@@ -117,6 +117,7 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
             f"Unknown sections {sorted(unknown)}; choose from {list(SECTIONS)}."
         )
     results = {"meta": environment.describe(profile, argv), "sections": {}}
+    results["meta"]["isolated"] = profile.isolate
     progress = Progress(stream)
     progress(f"profile {profile.name}: {profile.description}; output in {out}")
     with tempfile.TemporaryDirectory(prefix="skdvae-bench-") as work:
