@@ -150,3 +150,21 @@ def test_measure_reports_errors_and_unsupported_steps(tmp_path):
     assert set(result.unsupported) == {"inverse_transform", "sample"}
     bad = measure("Isomap", 2, paths, tmp_path, steps={}, params={"n_neighbors": 100})
     assert bad.status == "error" and "n_neighbors" in bad.error
+
+
+def test_missing_optional_data_is_reported_and_skipped(tmp_path, monkeypatch):
+    from benchmarks.runner import run
+    from skdvae import datasets
+
+    def absent(path=None):
+        raise FileNotFoundError("Frey faces not found at /nowhere (test).")
+
+    monkeypatch.setattr(datasets, "load_frey_faces", absent)
+    report, data = run("tiny", tmp_path, sections=["real"], argv=["--profile", "tiny"])
+    text = report.read_text()
+    assert "**Skipped:** Frey faces not found at /nowhere (test)." in text
+    assert "Not run (left out with `--sections`)." in text
+    results = json.loads(data.read_text())
+    frey = results["sections"]["real"]["cases"][0]
+    assert frey["dataset"] == "frey_faces" and "skipped" in frey
+    assert any("frey_faces: skipped" in p for p in results["problems"])
