@@ -41,7 +41,8 @@ def _llr_smoother(features):
     n, p = features.shape[0], features.shape[1] + 1
     sq = np.sum((features[:, None, :] - features[None, :, :]) ** 2, axis=-1)
     bandwidth_sq = max(np.median(sq) / 9.0, np.finfo(np.float64).tiny)
-    weights = np.exp(-sq / bandwidth_sq)
+    with np.errstate(over="ignore"):  # a vanishing bandwidth gives weights 0
+        weights = np.exp(-sq / bandwidth_sq)
     np.fill_diagonal(weights, 0.0)
     design = np.hstack([np.ones((n, 1)), features])
     outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
