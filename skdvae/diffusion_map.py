@@ -67,12 +67,10 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         (``benchmarks/bench_bandwidth.py``); on kNN graphs the BGH sweep tends
         to pick narrower kernels.
     adaptive_bandwidth : bool, default=True
-        Use the self-tuning kernel ``exp(-d^2 / (epsilon s_x s_y))``, ``s_x``
-        the distance from ``x`` to its 7th neighbour (or ``n_neighbors - 1``-th),
-        so the kernel widens where samples are sparse. The default because
-        unevenly sampled manifolds otherwise fall apart into weakly linked
-        pieces (``docs/diffusion_map.md``). Set False for the fixed-bandwidth
-        operator of the analytic theory.
+        Self-tuning kernel ``exp(-d^2 / (epsilon s_x s_y))``, ``s_x`` the
+        distance to the 7th neighbour: it widens where samples are sparse, so
+        unevenly sampled manifolds stay whole (``docs/diffusion_map.md``).
+        False gives the fixed-bandwidth operator of the analytic theory.
     alpha : float in [0, 1], default=1.0
         Density normalisation. With a fixed bandwidth, 1 removes the sampling
         density (Laplace-Beltrami), 0.5 gives the Fokker-Planck operator, 0
