@@ -201,10 +201,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     >>> X, _ = make_swiss_roll(1000, random_state=0)
     >>> dm = DiffusionMap(n_components=2, random_state=0)
     >>> Z = dm.fit_transform(X)
-    >>> Z.shape
-    (1000, 2)
-    >>> bool(abs(dm.transform(X[:5]) - Z[:5]).max() < 1e-8)
-    True
+    >>> Z.shape, bool(abs(dm.transform(X[:5]) - Z[:5]).max() < 1e-8)
+    ((1000, 2), True)
     """
 
     _parameter_constraints: dict = {
