@@ -103,51 +103,50 @@ def _bilipschitz(result):
     values, err = _safe(metrics.local_bilipschitz, Z, X_dec)
     if values is None or not np.isfinite(values).any():
         return {"bilipschitz_error": err or "no finite constant"}
-    values = values[np.isfinite(values)]
+    finite = values[np.isfinite(values)]
     return {
-        "bilipschitz_mean": float(values.mean()),
-        "bilipschitz_median": float(np.median(values)),
+        "bilipschitz_mean": float(finite.mean()),
+        "bilipschitz_median": float(np.median(finite)),
+        "bilipschitz_infinite": int(values.size - finite.size),
     }
 
 
-def _one_seed(ctx, case, seed):
+def _model_row(ctx, case, method, paths, reference, seed):
+    """Fit, sample and score one model; return its row and its samples."""
     prof = ctx.profile
+    if not ctx.available(method)[0]:
+        detail = ctx.available(method)[1]
+        return {"method": method, "status": "unavailable", "error": detail}, None
+    steps = {"transform": True, "inverse_transform": True, "sample": prof.n_generated}
+    params = prof.vae_params if method in _VAES else None
     label = f"generative {case.dataset} seed {seed}"
+    result = ctx.run(label, method, case.n_components, paths, steps, params, seed)
+    row = result.summary()
+    row["fit_s"] = result.time_s.get("fit")
+    samples = result.arrays.get("samples") if result.ok else None
+    if samples is not None:
+        max_samples = prof.metric_max_samples
+        row.update(sample_scores(case.dataset, samples, reference, max_samples, seed))
+        row.update(_bilipschitz(result))
+    return row, samples
+
+
+def _one_seed(ctx, case, seed):
+    n_gen = ctx.profile.n_generated
     train = load_dataset(case.dataset, case.n_samples, seed)
     test = load_dataset(case.dataset, min(500, case.n_samples), seed + 1000)
-    reference = load_dataset(case.dataset, prof.n_generated, seed + 2000).X
+    reference = load_dataset(case.dataset, n_gen, seed + 2000).X
+    fresh = load_dataset(case.dataset, n_gen, seed + 3000).X
     paths = save_arrays(ctx.work, X_train=train.X, X_test=test.X)
-    steps = {"transform": True, "inverse_transform": True, "sample": prof.n_generated}
-    rows, panels = (
-        [],
-        [(TRUTH, load_dataset(case.dataset, prof.n_generated, seed + 3000).X)],
-    )
-    truth_row = {"method": TRUTH, "status": "ok"}
-    truth_row.update(
-        sample_scores(
-            case.dataset, panels[0][1], reference, prof.metric_max_samples, seed
-        )
-    )
-    rows.append(truth_row)
-    for method in prof.generative_methods:
-        ok, detail = ctx.available(method)
-        if not ok:
-            rows.append({"method": method, "status": "unavailable", "error": detail})
-            continue
-        params = prof.vae_params if method in _VAES else None
-        result = ctx.run(label, method, case.n_components, paths, steps, params, seed)
-        row = result.summary()
-        row["fit_s"] = result.time_s.get("fit")
-        if result.ok and "samples" in result.arrays:
-            samples = result.arrays["samples"]
-            row.update(
-                sample_scores(
-                    case.dataset, samples, reference, prof.metric_max_samples, seed
-                )
-            )
-            row.update(_bilipschitz(result))
-            panels.append((method, samples))
+    truth = {"method": TRUTH, "status": "ok"}
+    max_samples = ctx.profile.metric_max_samples
+    truth.update(sample_scores(case.dataset, fresh, reference, max_samples, seed))
+    rows, panels = [truth], [(TRUTH, fresh)]
+    for method in ctx.profile.generative_methods:
+        row, samples = _model_row(ctx, case, method, paths, reference, seed)
         rows.append(row)
+        if samples is not None:
+            panels.append((method, samples))
     return rows, panels, train.X
 
 
