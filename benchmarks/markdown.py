@@ -35,10 +35,16 @@ def table(headers, rows):
     return "\n".join(lines)
 
 
-def pm(mean, std, digits=3):
-    """``mean +- std`` (or just the mean when the spread is missing)."""
+def pm(mean, std, digits=3, fixed=False):
+    """``mean ± std`` (just the mean when the spread is missing).
+
+    ``fixed=True`` always prints ``digits`` decimals (for times in seconds).
+    """
     if mean is None:
         return "-"
+    if fixed:
+        text = f"{mean:.{digits}f}"
+        return text if std is None else f"{text} ± {std:.{digits}f}"
     if std is None:
         return fmt(mean, digits)
     return f"{fmt(mean, digits)} ± {fmt(std, digits)}"

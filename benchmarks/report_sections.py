@@ -57,8 +57,8 @@ _GEN_HEADERS = [
 
 
 def _gen_row(s):
-    def m(key, digits=3):
-        return pm(s.get(f"{key}_mean"), s.get(f"{key}_std"), digits)
+    def m(key, digits=3, fixed=False):
+        return pm(s.get(f"{key}_mean"), s.get(f"{key}_std"), digits, fixed)
 
     betti = "; ".join(str(tuple(b)) if b else "-" for b in s.get("betti", [])) or "-"
     return [
@@ -71,9 +71,9 @@ def _gen_row(s):
         m("recall"),
         betti,
         f"{s['betti_matches']}/{s['n_ok']}",
-        m("modes_hit", 1),
+        m("modes_hit", 1, True),
         m("bilipschitz_mean", 2),
-        m("fit_s", 1),
+        m("fit_s", 1, True),
     ]
 
 

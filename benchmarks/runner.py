@@ -90,8 +90,9 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
 
     Parameters
     ----------
-    profile_name : {"tiny", "quick", "full"}
-        Profile to run.
+    profile_name : {"tiny", "quick", "full"} or Profile
+        Profile to run (a :class:`~benchmarks.profiles.Profile` runs a custom
+        configuration).
     out : path-like or None, default=None
         Output folder; default :func:`default_out`.
     sections : iterable of str or None, default=None
@@ -106,8 +107,10 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
     report_path, json_path : pathlib.Path
         The written Markdown report and JSON results.
     """
-    profile = get_profile(profile_name)
-    out = Path(out) if out is not None else default_out(profile_name)
+    profile = profile_name
+    if isinstance(profile_name, str):
+        profile = get_profile(profile_name)
+    out = Path(out) if out is not None else default_out(profile.name)
     out.mkdir(parents=True, exist_ok=True)
     _clean(out)
     names = list(SECTIONS) if sections is None else list(sections)
