@@ -277,7 +277,8 @@ def local_bilipschitz(Z, X_decoded, n_neighbors=10):
     n_neighbors = _check_int(n_neighbors, "n_neighbors", 1, Z.shape[0] - 1)
     nn = NearestNeighbors(n_neighbors=n_neighbors).fit(Z)
     dz, idx = nn.kneighbors(return_distance=True)
-    dx = np.linalg.norm(X[:, None, :] - X[idx], axis=2)
+    # One neighbour rank at a time: O(n * n_features) memory, not O(n k d).
+    dx = np.column_stack([np.linalg.norm(X - X[j], axis=1) for j in idx.T])
     scales = [np.median(d) for d in (dz, dx)]
     if min(scales) == 0:
         raise ValueError(
@@ -320,6 +321,12 @@ def gromov_wasserstein(X, Y, max_samples=2000, random_state=None):
     gw : float
         Non-negative discrepancy; 0 for isometric clouds (up to solver
         tolerance; the solver is a local method).
+
+    Notes
+    -----
+    The exact solver runs a network simplex at every iteration: on two cores
+    a circle against a sphere took 2 s at 500 points, 6 s at 1000 and about
+    4 minutes at 2000 (100 iterations).
 
     References
     ----------
@@ -453,7 +460,10 @@ def betti_numbers(X, max_dim=2, max_samples=600, random_state=None, threshold=No
     is missed on 600 random points). Features close to the sampling scale
     are ambiguous: the Swiss roll's arms are 2 pi apart, 2.5 ``delta`` at 600
     landmarks, so it needs ``max_samples=1200``; noise of 10 % of a feature's
-    size (S-curve, loop at noise 0.1) can add loops.
+    size (S-curve, loop at noise 0.1) can add loops. On two cores H1 takes
+    well under a second; H2 takes about 1 s on a sphere or torus but up to
+    30 s on a 3-d Gaussian blob, whose sparse tails make ``delta`` large and
+    the truncated complex nearly complete.
 
     References
     ----------
