@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.io import loadmat
+from scipy.spatial import cKDTree
 from sklearn.datasets import load_digits as _sklearn_load_digits
 from sklearn.utils import check_array, check_random_state
 
@@ -374,8 +375,6 @@ def _distance_to_curve(P, curve, t_range, periodic, n_grid=4096, n_candidates=4)
     the smallest squared distance wins. The refinement is exact to machine
     precision whenever the nearest point lies in a refined cell.
     """
-    from scipy.spatial import cKDTree
-
     lo, hi = t_range
     t_grid = np.linspace(lo, hi, n_grid, endpoint=not periodic)
     step = (hi - lo) / (n_grid if periodic else n_grid - 1)
@@ -431,8 +430,6 @@ def _dist_two_circles(X):
 
 
 def _dist_gaussian_grid(X):
-    from scipy.spatial import cKDTree
-
     return cKDTree(gaussian_grid_centers()).query(X)[0]
 
 

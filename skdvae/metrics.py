@@ -459,11 +459,12 @@ def betti_numbers(X, max_dim=2, max_samples=600, random_state=None, threshold=No
     landmarks of a larger sample (15/15 right from 3000 points; its H2 bar
     is missed on 600 random points). Features close to the sampling scale
     are ambiguous: the Swiss roll's arms are 2 pi apart, 2.5 ``delta`` at 600
-    landmarks, so it needs ``max_samples=1200``; noise of 10 % of a feature's
-    size (S-curve, loop at noise 0.1) can add loops. On two cores H1 takes
-    well under a second; H2 takes about 1 s on a sphere or torus but up to
-    30 s on a 3-d Gaussian blob, whose sparse tails make ``delta`` large and
-    the truncated complex nearly complete.
+    landmarks, so it needs ``max_samples=1200``; noise near the reach of the
+    shape (S-curve at noise 0.1; the loop, whose reach is 0.12, at noise 0.1)
+    can add loops. On two cores H1 takes well under a second; H2 takes about
+    1 s on a sphere or torus but up to 30 s on a 3-d Gaussian blob, whose
+    sparse tails make ``delta`` large and the truncated complex nearly
+    complete.
 
     References
     ----------

@@ -140,7 +140,8 @@ def test_torus_is_uniform_in_area():
 def test_two_circles_are_separated():
     X, labels = make_two_circles(400, random_state=0)
     gap = cKDTree(X[labels == 0]).query(X[labels == 1])[0].min()
-    assert gap > 3.9  # the circles are 4 apart at their closest points
+    # Unit circles with centres 6 apart: any two points are at least 4 apart.
+    assert gap >= 4 - 1e-12
 
 
 @pytest.mark.parametrize("bad", [0, -3])
@@ -217,8 +218,9 @@ def test_loop_distance_along_normals():
     tangent = np.c_[-np.sin(s), 2 * np.cos(2 * s), 3 * np.cos(3 * s)]
     normal = np.cross(tangent, [1.0, 0.3, -0.2])
     normal /= np.linalg.norm(normal, axis=1, keepdims=True)
-    # 0.02 is far below the curve's radius of curvature (>= 0.1) and its
-    # self-distance, so the foot of the normal stays the nearest point.
+    # The loop's reach is 0.118 (its smallest radius of curvature; half its
+    # shortest double-normal chord is 0.48): below it, the foot of a normal
+    # is the nearest point.
     d = distance_to_manifold("loop", on_curve + 0.02 * normal)
     np.testing.assert_allclose(d, 0.02, rtol=1e-6)
 
