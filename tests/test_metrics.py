@@ -2,6 +2,9 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import special_ortho_group
 from sklearn import config_context
 
 from skdvae import metrics
@@ -26,9 +29,40 @@ from skdvae.metrics import (
     trustworthiness,
 )
 
+SETTINGS = settings(max_examples=10, deadline=None, derandomize=True)
+
 
 def _rotation(dim, seed):
-    return np.linalg.qr(np.random.default_rng(seed).normal(size=(dim, dim)))[0]
+    return special_ortho_group.rvs(dim, random_state=seed)
+
+
+def _similarity(X, seed, scale, shift):
+    """Rotate, scale and translate the rows of X."""
+    return scale * X @ _rotation(X.shape[1], seed) + shift
+
+
+@SETTINGS
+@given(
+    seed=st.integers(0, 1000),
+    scale=st.floats(0.01, 100),
+    shift=st.floats(-100, 100),
+)
+def test_metrics_ignore_similarities_and_row_order(seed, scale, shift):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 3))
+    Z = X[:, :2] + 0.3 * rng.normal(size=(60, 2))  # an imperfect embedding
+    perm = rng.permutation(60)
+    Z2, X2 = _similarity(Z, seed, scale, shift)[perm], X[perm]
+    assert trustworthiness(X2, Z2, 5) == pytest.approx(trustworthiness(X, Z, 5))
+    assert continuity(X2, Z2, 5) == pytest.approx(continuity(X, Z, 5))
+    np.testing.assert_allclose(
+        local_bilipschitz(Z2, X2, 5), local_bilipschitz(Z, X, 5)[perm], rtol=1e-8
+    )
+    real, fake = X[:30], X[30:]
+    moved = _similarity(np.r_[real, fake], seed, scale, shift)
+    assert precision_recall(moved[:30], moved[30:], 3) == precision_recall(
+        real, fake, 3
+    )
 
 
 # --------------------------------------------------------------------------
