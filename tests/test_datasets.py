@@ -276,8 +276,8 @@ def test_load_digits():
 def test_default_frey_faces_path():
     path = default_frey_faces_path()
     assert path.parts[-3:] == ("shared", "data", "frey_rawface.mat")
-    # <checkout>/skdvae/datasets.py -> <checkout>/../shared/data
-    checkout = Path(datasets.__file__).resolve().parents[1]
+    # <checkout>/skdvae/datasets/__init__.py -> <checkout>/../shared/data
+    checkout = Path(datasets.__file__).resolve().parents[2]
     assert path.parents[2] == checkout.parent
 
 
