@@ -82,7 +82,17 @@ class Context:
             self.status[method] = peer_status(method)
         return self.status[method]
 
-    def run(self, label, method, n_components, paths, steps, params=None, seed=0):
+    def run(
+        self,
+        label,
+        method,
+        n_components,
+        paths,
+        steps,
+        params=None,
+        seed=0,
+        timeout=None,
+    ):
         """Measure ``method`` in a child process and print a progress line."""
         result = measure(
             method,
@@ -93,7 +103,7 @@ class Context:
             params=params,
             random_state=seed,
             sample_seed=seed,
-            timeout=self.profile.timeout,
+            timeout=timeout or self.profile.timeout,
             memory_limit_mb=self.profile.memory_limit_mb,
             warmup=self.profile.warmup and PEERS[method].numba,
             isolate=self.profile.isolate,

@@ -127,7 +127,7 @@ def add_ratios(rows, reference="DiffusionMap"):
 
 
 def _run_case(ctx, case, seed=0):
-    label = f"manifold {case.dataset}"
+    label = f"manifold {case.label}"
     n_total = None if case.n_samples is None else case.n_samples + case.n_test
     data = load_dataset(case.dataset, n_total, random_state=seed)
     train, test = split(data, case.n_test, random_state=seed)
@@ -138,7 +138,15 @@ def _run_case(ctx, case, seed=0):
         if not ok:
             rows.append({"method": method, "status": "unavailable", "error": detail})
             continue
-        result = ctx.run(label, method, case.n_components, paths, _STEPS, seed=seed)
+        result = ctx.run(
+            label,
+            method,
+            case.n_components,
+            paths,
+            _STEPS,
+            seed=seed,
+            timeout=case.timeout,
+        )
         scores = {}
         if result.ok:
             scores = embedding_scores(
@@ -147,7 +155,7 @@ def _run_case(ctx, case, seed=0):
             panels.append((method, result.arrays["embedding"]))
         rows.append(row_of(result, scores))
     fig = figures.embeddings(
-        ctx.figures / f"embeddings_{case.dataset}.png",
+        ctx.figures / f"embeddings_{case.label}.png",
         f"{case.dataset}: {len(train.X)} training points",
         panels,
         train.color,
@@ -182,6 +190,6 @@ def run(ctx):
         try:
             cases.append(_run_case(ctx, case))
         except DataUnavailable as exc:
-            ctx.progress(f"manifold {case.dataset}", "SKIPPED", exc)
+            ctx.progress(f"manifold {case.label}", "SKIPPED", exc)
             cases.append({"dataset": case.dataset, "skipped": str(exc)})
     return {"cases": cases}

@@ -62,6 +62,8 @@ class ManifoldCase:
         Held-out points for ``transform`` and the round trip.
     methods : tuple of str
         Methods to run (keys of :data:`benchmarks.peers.PEERS`).
+    timeout : float or None
+        Wall-time limit of each fit, in seconds (None: the profile's).
     """
 
     dataset: str
@@ -69,6 +71,12 @@ class ManifoldCase:
     n_components: int
     n_test: int
     methods: tuple = MANIFOLD_METHODS
+    timeout: float | None = None
+
+    @property
+    def label(self):
+        """Unique name of the case, e.g. ``fashion_mnist_5000``."""
+        return f"{self.dataset}_{self.n_samples or 'all'}"
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,14 @@ _FULL = Profile(
         ManifoldCase("sphere", 5000, 3, 1000),
         ManifoldCase("torus", 5000, 3, 1000),
         ManifoldCase("digits", None, 2, 300),
-        ManifoldCase("fashion_mnist", 10_000, 2, 2000),
+        ManifoldCase("fashion_mnist", 5000, 2, 1000, timeout=1800.0),
+        ManifoldCase(
+            "fashion_mnist",
+            60_000,
+            2,
+            2000,
+            methods=("DiffusionMap", "DiffusionVAE", "UMAP"),
+        ),
     ),
     scale=dict(
         n_compare=50_000,
@@ -215,7 +230,7 @@ _FULL = Profile(
     ),
     seeds=(0, 1, 2, 3, 4),
     n_generated=2000,
-    metric_max_samples=2000,
+    metric_max_samples=1000,
     real=dict(
         frey_faces=dict(n_train=1700, n_test=265, n_components=3),
         fashion_mnist=dict(n_train=20_000, n_test=2000, n_components=8),

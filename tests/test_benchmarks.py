@@ -59,7 +59,7 @@ def test_tiny_profile_writes_report_json_and_figures(tiny_run):
     for section in results["sections"].values():
         assert "error" not in section, section.get("error")
     pngs = sorted(p.name for p in (tiny_run / "figures").glob("*.png"))
-    assert "embeddings_swiss_roll.png" in pngs
+    assert "embeddings_swiss_roll_300.png" in pngs
     assert "samples_loop.png" in pngs
     for name in pngs:
         assert f"figures/{name}" in report
