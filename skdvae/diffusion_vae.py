@@ -70,15 +70,11 @@ class DiffusionVAE(
         A circle needs 2, a sphere 3, a torus 4.
     encoder : {"diffusion_map", "spectralnet"}, default="diffusion_map"
         How the encoder mean is obtained (see above). The regression route is
-        the default because it measured better and faster
-        (``python benchmarks/bench_vae_speed.py --compare-routes``, results in
-        ``docs/method.md``): on 2,000 loop points (D = 2) the held-out
-        reconstruction error was 0.72 % of the diameter against 1.01 % for
-        SpectralNet, fit 6.4 s against 7.6 s; on 5,000 torus points (D = 4)
-        the coordinates explained 98 % of the variance of the four angle
-        harmonics against 51 % (SpectralNet learns the leading eigenvectors,
-        which describe only the large circle), reconstruction 0.47 % against
-        2.7 %, fit 11 s against 18 s.
+        the default because it measured better and faster (``docs/method.md``,
+        "Choice of the encoder route"): on 2,000 loop and 5,000 torus points
+        its reconstructions and samples are closer to the manifold and it fits
+        faster; on the torus SpectralNet learns the leading eigenvectors,
+        which describe only the large circle.
     hidden_layer_sizes : array-like of int, default=(64, 64)
         Hidden widths of each of the three networks (encoder mean, covariance
         head, decoder).
