@@ -162,6 +162,7 @@ def _run_case(ctx, case, seed=0):
     )
     return {
         "dataset": case.dataset,
+        "label": case.label,
         "n_train": len(train.X),
         "n_test": len(test.X),
         "n_features": train.X.shape[1],

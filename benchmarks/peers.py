@@ -13,7 +13,6 @@ environment, which holds neither torch nor skdvae.
 
 import importlib
 import os
-import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -377,8 +376,3 @@ def _separate_env_status(peer):
     if proc.returncode:
         return False, f"{peer.module} fails to import in {python}"
     return True, f"{peer.module} {proc.stdout.strip()} (separate env {python})"
-
-
-def this_python():
-    """Return the interpreter running the benchmark."""
-    return sys.executable
