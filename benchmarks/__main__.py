@@ -37,8 +37,12 @@ def _parser():
 def main(argv=None):
     """Parse the arguments and run the profile."""
     argv = sys.argv[1:] if argv is None else argv
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     sections = None if args.sections is None else args.sections.split(",")
+    unknown = sorted(set(sections or ()) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown sections {unknown}; choose from {list(SECTIONS)}")
     out = args.out if args.out is not None else default_out(args.profile)
     run(args.profile, out, sections, argv)
     return 0

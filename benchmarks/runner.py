@@ -110,15 +110,15 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
     profile = profile_name
     if isinstance(profile_name, str):
         profile = get_profile(profile_name)
-    out = Path(out) if out is not None else default_out(profile.name)
-    out.mkdir(parents=True, exist_ok=True)
-    _clean(out)
     names = list(SECTIONS) if sections is None else list(sections)
     unknown = set(names) - set(SECTIONS)
     if unknown:
         raise ValueError(
             f"Unknown sections {sorted(unknown)}; choose from {list(SECTIONS)}."
         )
+    out = Path(out) if out is not None else default_out(profile.name)
+    out.mkdir(parents=True, exist_ok=True)
+    _clean(out)
     results = {"meta": environment.describe(profile, argv), "sections": {}}
     results["meta"]["isolated"] = profile.isolate
     progress = Progress(stream)
