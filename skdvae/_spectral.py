@@ -7,11 +7,14 @@ positive). Random start vectors come from the given ``RandomState`` so a fixed
 ``random_state`` gives the same spectrum on every run.
 """
 
+import warnings
+
 import numpy as np
 from scipy import linalg, sparse
-from scipy.sparse.linalg import eigsh, lobpcg
+from scipy.sparse.linalg import ArpackNoConvergence, eigsh, lobpcg
+from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["SOLVERS", "nystrom", "sign_flip", "top_eigenpairs"]
+__all__ = ["SOLVERS", "nystrom", "sign_flip", "solve_auto", "top_eigenpairs"]
 
 SOLVERS = ("dense", "arpack", "lobpcg", "amg")
 
@@ -123,6 +126,35 @@ def top_eigenpairs(S, n_eig, solver, tol, max_iter, random_state):
         raise ValueError(f"Unknown eigen_solver {solver!r}; expected one of {SOLVERS}.")
     order = np.argsort(values)[::-1][:n_eig]
     return values[order], sign_flip(vectors[:, order])
+
+
+def solve_auto(S, n_eig, solver, tol, max_iter, random_state):
+    """:func:`top_eigenpairs` for ``eigen_solver="auto"``, with one fallback.
+
+    Shift-invert ARPACK can fail to converge when the top eigenvalue is
+    repeated many times (a graph of many components). Then a
+    ``ConvergenceWarning`` is issued and AMG-preconditioned LOBPCG, a block
+    method that handles clusters, is run instead.
+
+    Returns
+    -------
+    eigenvalues, eigenvectors : ndarray
+        As :func:`top_eigenpairs`.
+    solver : str
+        The solver whose result is returned.
+    """
+    try:
+        return (*top_eigenpairs(S, n_eig, solver, tol, max_iter, random_state), solver)
+    except ArpackNoConvergence:
+        if solver != "arpack":
+            raise
+    warnings.warn(
+        "ARPACK did not converge; eigen_solver='auto' uses AMG-preconditioned "
+        "LOBPCG instead (recorded in eigen_solver_).",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+    return (*top_eigenpairs(S, n_eig, "amg", tol, max_iter, random_state), "amg")
 
 
 def nystrom(P_rows, psi_fit, eigenvalues):

@@ -19,7 +19,7 @@ from skdvae._landmarks import choose_landmarks
 from skdvae._neighbors import NeighborSearch
 from skdvae._preimage import LocalLinearPreimage
 from skdvae._selection import choose_coordinates
-from skdvae._spectral import nystrom, top_eigenpairs
+from skdvae._spectral import nystrom, solve_auto, top_eigenpairs
 from skdvae.utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -109,7 +109,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     eigen_solver : {"auto", "arpack", "lobpcg", "amg", "dense"}, default="auto"
         Shift-invert Lanczos, plain LOBPCG, LOBPCG with an algebraic multigrid
         preconditioner, or LAPACK. ``"auto"``: dense up to 1,000 fitted points,
-        ARPACK up to 60,000, AMG beyond (stored in ``eigen_solver_``).
+        ARPACK up to 60,000, AMG beyond; if ARPACK fails to converge (a
+        many-component graph) it warns and uses AMG (``eigen_solver_``).
     eigen_tol : float, default=0.0
         Eigensolver tolerance (0: machine precision for ARPACK, 1e-8 for LOBPCG).
     eigen_max_iter : int or None, default=None
@@ -389,15 +390,12 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         S, d = graph.symmetric_conjugate(K_alpha)
         self.stationary_distribution_ = d / d.sum()
         self.transition_matrix_ = (sparse.diags(1.0 / d) @ K_alpha).tocsr()
-        self.eigen_solver_ = resolve_solver(self.eigen_solver, X_fit.shape[0])
-        values, vectors = top_eigenpairs(
-            S,
-            self._n_eig(),
-            self.eigen_solver_,
-            self.eigen_tol,
-            self.eigen_max_iter,
-            rng,
+        solver = resolve_solver(self.eigen_solver, X_fit.shape[0])
+        solve = solve_auto if self.eigen_solver == "auto" else top_eigenpairs
+        values, vectors, *used = solve(
+            S, self._n_eig(), solver, self.eigen_tol, self.eigen_max_iter, rng
         )
+        self.eigen_solver_ = used[0] if used else solver
         psi = vectors / np.sqrt(self.stationary_distribution_)[:, None]
         self._store_components(values[1:], psi[:, 1:], rng)
         self.X_fit_ = X_fit

@@ -386,3 +386,22 @@ def test_invalid_parameters():
         DiffusionMap(n_landmarks=60).fit(X)
     with pytest.raises(ValueError, match="square"):
         DiffusionMap(metric="precomputed").fit(X)
+
+
+def test_auto_solver_falls_back_with_a_warning(monkeypatch, swiss_roll):
+    """ARPACK non-convergence under "auto" is warned and recorded, not hidden."""
+    from scipy.sparse.linalg import ArpackNoConvergence
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skdvae import _spectral
+
+    def fail(*args, **kwargs):
+        raise ArpackNoConvergence("no convergence", np.zeros(0), np.zeros((0, 0)))
+
+    monkeypatch.setattr(_spectral, "_arpack", fail)
+    X = swiss_roll[0][:1200]
+    with pytest.warns(ConvergenceWarning, match="ARPACK did not converge"):
+        dm = DiffusionMap(random_state=0).fit(X)
+    assert dm.eigen_solver_ == "amg"
+    with pytest.raises(ArpackNoConvergence):
+        DiffusionMap(eigen_solver="arpack", random_state=0).fit(X)
