@@ -99,7 +99,7 @@ def median_bandwidth(sq_dist):
     epsilon : float
         The bandwidth.
     """
-    epsilon = float(np.median(sq_dist))
+    epsilon = float(np.median(sq_dist)) if np.size(sq_dist) else 0.0
     if not epsilon > 0:
         raise ValueError(
             "The median squared neighbour distance is zero: more than half of "
