@@ -301,7 +301,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             X, self.n_landmarks, self.landmark_method, self._precomputed, rng
         )
         self._fit_spectrum(X_fit, rng)
-        self.psi_train_ = (
+        self._psi_train = (
             self.eigenvectors_ if queries is None else self._extend(queries)
         )
         if not self._precomputed:
@@ -327,7 +327,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     @property
     def embedding_(self):
         """Diffusion coordinates of the training data at the current ``t``."""
-        return (self.psi_train_ * self.eigenvalues_**self.t).astype(self._dtype)
+        return (self._psi_train * self.eigenvalues_**self.t).astype(self._dtype)
 
     def _validate_fit_input(self, X):
         X = validate_data(
