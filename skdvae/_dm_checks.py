@@ -6,13 +6,12 @@ __all__ = ["check_sizes", "resolve_backend", "resolve_solver"]
 
 # "auto" eigensolver: dense up to DENSE_MAX_SAMPLES fitted points, shift-invert
 # ARPACK up to ARPACK_MAX_SAMPLES, AMG-preconditioned LOBPCG beyond (its cost
-# grows linearly where the sparse LU of shift-invert fills in). Measured with
-# `python -m benchmarks.bench_eigensolvers 2000 5000 10000 20000 50000 100000
-# 200000` on Swiss rolls, quiet machine, ARPACK / AMG seconds: 5k 0.07 / 0.07,
-# 10k 0.16 / 0.14, 20k 0.46 / 0.30, 50k 1.96 / 0.82, 100k 5.94 / 1.74, 200k
-# - / 5.05.
+# grows linearly, while the sparse LU of shift-invert fills in). Measured with
+# `python -m benchmarks.bench_eigensolvers 5000 10000 20000 50000 100000 200000`
+# (default settings: 11 eigenpairs) on Swiss rolls, quiet machine, ARPACK / AMG
+# seconds: 10k 0.20 / 0.66, 50k 1.98 / 2.86, 100k 6.30 / 6.06, 200k - / 14.4.
 DENSE_MAX_SAMPLES = 1000
-ARPACK_MAX_SAMPLES = 10_000
+ARPACK_MAX_SAMPLES = 100_000
 # Exact neighbours for up to this many points, or up to this many features.
 EXACT_MAX_SAMPLES = 20_000
 EXACT_MAX_FEATURES = 20
