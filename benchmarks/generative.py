@@ -119,7 +119,7 @@ def _model_row(ctx, case, method, paths, reference, seed):
         return {"method": method, "status": "unavailable", "error": detail}, None
     steps = {"transform": True, "inverse_transform": True, "sample": prof.n_generated}
     params = prof.vae_params if method in _VAES else None
-    label = f"generative {case.dataset} seed {seed}"
+    label = f"generative {case.label} seed {seed}"
     result = ctx.run(label, method, case.n_components, paths, steps, params, seed)
     row = result.summary()
     row["fit_s"] = result.time_s.get("fit")
@@ -204,14 +204,16 @@ def _run_case(ctx, case):
         per_seed.append(rows)
         if fig is None:
             fig = figures.samples_vs_truth(
-                ctx.figures / f"samples_{case.dataset}.png",
-                f"{case.dataset}: samples (red) on the true manifold (grey), "
+                ctx.figures / f"samples_{case.label}.png",
+                f"{case.dataset}, latent dimension {case.n_components}: samples (red) on the true manifold (grey), "
                 f"seed {seed}",
                 X_train,
                 panels,
             )
     return {
         "dataset": case.dataset,
+        "label": case.label,
+        "note": case.note,
         "n_train": case.n_samples,
         "n_components": case.n_components,
         "seeds": list(ctx.profile.seeds),

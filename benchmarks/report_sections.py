@@ -104,6 +104,10 @@ def generative_section(section):
             f"### {case['dataset']} ({case['n_train']} training points, latent "
             f"dimension {case['n_components']}, seeds {case['seeds']})",
             "",
+        ]
+        if case.get("note"):
+            lines += [case["note"], ""]
+        lines += [
             table(_GEN_HEADERS, [_gen_row(s) for s in case["summary"]]),
             "",
         ]

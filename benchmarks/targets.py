@@ -124,8 +124,14 @@ def _summary(case, method):
     return next((s for s in case.get("summary", []) if s["method"] == method), None)
 
 
+def _case_name(case, name):
+    if case is None:
+        return name
+    return f"{name} (latent dimension {case['n_components']})"
+
+
 def _versus(case, name, key, label):
-    text = f"DiffusionVAE {label} below the Gaussian VAE's on {name}"
+    text = f"DiffusionVAE {label} below the Gaussian VAE's on {_case_name(case, name)}"
     if case is None:
         return _target(4, text, "dataset not in this profile", None)
     dvae, gvae = _summary(case, "DiffusionVAE"), _summary(case, "GaussianVAE")
@@ -149,6 +155,8 @@ def _betti(case, name):
 
 def _grid(case):
     text = "DiffusionVAE covers all 25 modes of the Gaussian grid"
+    if case is not None:
+        text += f" (latent dimension {case['n_components']})"
     dvae = _summary(case, "DiffusionVAE")
     hits = dvae.get("modes_hit_mean") if dvae else None
     if hits is None:
@@ -158,17 +166,21 @@ def _grid(case):
 
 
 def _generative_targets(generative):
-    cases = {c["dataset"]: c for c in (generative or {}).get("cases", [])}
+    cases = (generative or {}).get("cases", [])
     out = []
     for name in _GENERATIVE_SETS:
-        case = cases.get(name)
-        out.append(_versus(case, name, "gromov_wasserstein", "Gromov-Wasserstein"))
-        out.append(
-            _versus(case, name, "manifold_distance_mean", "distance to manifold")
-        )
-    out += [_betti(cases.get(name), name) for name in _BETTI_SETS]
-    out.append(_grid(cases.get("gaussian_grid")))
-    return out
+        # Every configuration of a dataset is checked (the grid has two).
+        for case in [c for c in cases if c["dataset"] == name] or [None]:
+            out.append(_versus(case, name, "gromov_wasserstein", "Gromov-Wasserstein"))
+            out.append(
+                _versus(case, name, "manifold_distance_mean", "distance to manifold")
+            )
+    for name in _BETTI_SETS:
+        out += [_betti(c, name) for c in cases if c["dataset"] == name] or [
+            _betti(None, name)
+        ]
+    grids = [c for c in cases if c["dataset"] == "gaussian_grid"] or [None]
+    return out + [_grid(case) for case in grids]
 
 
 def evaluate(results):

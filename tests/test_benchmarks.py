@@ -60,7 +60,7 @@ def test_tiny_profile_writes_report_json_and_figures(tiny_run):
         assert "error" not in section, section.get("error")
     pngs = sorted(p.name for p in (tiny_run / "figures").glob("*.png"))
     assert "embeddings_swiss_roll_300.png" in pngs
-    assert "samples_loop.png" in pngs
+    assert "samples_loop_latent2.png" in pngs
     for name in pngs:
         assert f"figures/{name}" in report
         assert (tiny_run / "figures" / name).stat().st_size > 1000
@@ -125,6 +125,29 @@ def test_targets_follow_the_measurements():
     assert _verdict(slow, "DiffusionMap trust") == "not met"
     small = targets.evaluate({"sections": {"scale": _scale(10.0, 40.0, n=5000)}})
     assert _verdict(small, "DiffusionMap.fit") == "not at target size"
+
+
+def _grid_case(n_components, dvae_modes):
+    summary = [
+        {"method": "DiffusionVAE", "n_ok": 2, "modes_hit_mean": dvae_modes},
+        {"method": "GaussianVAE", "n_ok": 2, "modes_hit_mean": 20.0},
+    ]
+    for row, gw in zip(summary, (0.01, 0.02)):
+        row["gromov_wasserstein_mean"] = gw
+        row["manifold_distance_mean"] = gw
+    return {"dataset": "gaussian_grid", "n_components": n_components, "summary": summary}
+
+
+def test_targets_check_every_configuration_of_a_dataset():
+    cases = [_grid_case(2, 7.5), _grid_case(24, 25.0)]
+    found = targets.evaluate({"sections": {"generative": {"cases": cases}}})
+    grid = [t for t in found if t["target"].startswith("DiffusionVAE covers")]
+    assert [t["status"] for t in grid] == ["not met", "met"]
+    assert "latent dimension 24" in grid[1]["target"]
+    gw = [t for t in found if "Gromov-Wasserstein below" in t["target"]]
+    on_grid = [t for t in gw if "gaussian_grid" in t["target"]]
+    assert [t["status"] for t in on_grid] == ["met", "met"]
+    assert {t["status"] for t in gw if t not in on_grid} == {"not measured"}
 
 
 def test_gaussian_vae_learns_and_samples():
