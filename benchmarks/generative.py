@@ -205,8 +205,8 @@ def _run_case(ctx, case):
         if fig is None:
             fig = figures.samples_vs_truth(
                 ctx.figures / f"samples_{case.label}.png",
-                f"{case.dataset}, latent dimension {case.n_components}: samples (red) on the true manifold (grey), "
-                f"seed {seed}",
+                f"{case.dataset}, latent dimension {case.n_components}: samples "
+                f"(red) on the true manifold (grey), seed {seed}",
                 X_train,
                 panels,
             )

@@ -135,7 +135,11 @@ def _grid_case(n_components, dvae_modes):
     for row, gw in zip(summary, (0.01, 0.02)):
         row["gromov_wasserstein_mean"] = gw
         row["manifold_distance_mean"] = gw
-    return {"dataset": "gaussian_grid", "n_components": n_components, "summary": summary}
+    return {
+        "dataset": "gaussian_grid",
+        "n_components": n_components,
+        "summary": summary,
+    }
 
 
 def test_targets_check_every_configuration_of_a_dataset():
