@@ -6,12 +6,17 @@ __all__ = ["check_sizes", "resolve_backend", "resolve_solver"]
 
 # "auto" eigensolver: dense up to DENSE_MAX_SAMPLES fitted points, shift-invert
 # ARPACK up to ARPACK_MAX_SAMPLES, AMG-preconditioned LOBPCG beyond (its cost
-# grows linearly, while the sparse LU of shift-invert fills in). Measured with
-# `python -m benchmarks.bench_eigensolvers 5000 10000 20000 50000 100000 200000`
-# (default settings: 11 eigenpairs) on Swiss rolls, quiet machine, ARPACK / AMG
-# seconds: 10k 0.20 / 0.66, 50k 1.98 / 2.86, 100k 6.30 / 6.06, 200k - / 14.4.
+# grows about linearly, while the sparse LU of shift-invert fills in, badly so
+# on high-dimensional data whose kNN graph is expander-like). Measured with
+# `python -m benchmarks.bench_eigensolvers [--data fashion_mnist] <sizes>`
+# (default settings: 11 eigenpairs), ARPACK / AMG fit seconds:
+#   Swiss roll     10k 0.31 / 0.69, 20k 0.64 / 1.54, 100k 7.00 / 6.72
+#   Fashion-MNIST  10k 2.64 / 2.15, 20k 12.0 / 7.28, 60k 102.8 / 6.69
+#                  (peak memory at 60k: 4.0 GB / 1.4 GB)
+# Above 10,000 points AMG costs at most 2.4x ARPACK on the roll (under a
+# second more) and saves up to 15x on images, so it is the safer default.
 DENSE_MAX_SAMPLES = 1000
-ARPACK_MAX_SAMPLES = 100_000
+ARPACK_MAX_SAMPLES = 10_000
 # Exact neighbours for up to this many points, or up to this many features.
 EXACT_MAX_SAMPLES = 20_000
 EXACT_MAX_FEATURES = 20

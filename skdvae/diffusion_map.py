@@ -109,7 +109,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     eigen_solver : {"auto", "arpack", "lobpcg", "amg", "dense"}, default="auto"
         Shift-invert Lanczos, plain LOBPCG, LOBPCG with an algebraic multigrid
         preconditioner, or LAPACK. ``"auto"``: dense up to 1,000 fitted points,
-        ARPACK up to 100,000, AMG beyond; if ARPACK fails to converge (a
+        ARPACK up to 10,000, AMG beyond; if ARPACK fails to converge (a
         many-component graph) it warns and uses AMG (``eigen_solver_``).
     eigen_tol : float, default=0.0
         Eigensolver tolerance (0: machine precision for ARPACK, 1e-8 for LOBPCG).
