@@ -1,19 +1,22 @@
 """Numerical helpers of DiffusionVAE on arrays (numpy, scipy, scikit-learn).
 
-The latent geometry the model needs besides its networks: the local step
-covariances of the prior, the alpha-normalised kernel graph and its
+The latent geometry the model needs besides its networks: the search for the
+training embedding nearest a latent step, the local step covariances of the
+prior, the alpha-normalised kernel graph and its
 stationary distribution, the fixed-width neighbour lists of the SpectralNet
 loss, and the Rayleigh-Ritz step turning SpectralNet features into diffusion
 coordinates.
 """
 
 import numpy as np
+import torch
 from scipy import linalg
 from sklearn.neighbors import NearestNeighbors
 
 from skdvae import graph, kernels
 
 __all__ = [
+    "LatentSearch",
     "global_scale",
     "kernel_graph",
     "local_covariances",
@@ -21,6 +24,35 @@ __all__ = [
     "padded_rows",
     "rayleigh_ritz",
 ]
+
+
+class LatentSearch:
+    """Exact nearest training embeddings of latent points, by a tree.
+
+    Training looks up, for every sampled latent step ``z'``, the training
+    point whose embedding is nearest. Ranking all ``n`` embeddings per query
+    makes an epoch cost ``O(n^2)``; a scikit-learn neighbour index over the
+    ``D``-dimensional embedding (a k-d tree when ``D`` is small, brute force
+    otherwise, chosen by ``algorithm="auto"``) answers in about ``O(log n)``
+    per query when ``D`` is small. Used on the CPU; on an accelerator the
+    batched brute force of :func:`skdvae.losses.nearest_reference` is faster.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n, D)
+        Training embeddings.
+    n_nearest : int
+        Neighbours returned per query.
+    """
+
+    def __init__(self, embedding, n_nearest):
+        self.index = NearestNeighbors(n_neighbors=n_nearest).fit(embedding)
+
+    def __call__(self, z):
+        """Indices (LongTensor of shape (B, n_nearest)) nearest each row of ``z``."""
+        query = z.detach().cpu().double().numpy()
+        index = self.index.kneighbors(query, return_distance=False)
+        return torch.as_tensor(index, dtype=torch.long, device=z.device)
 
 
 def global_scale(A):

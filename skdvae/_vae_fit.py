@@ -24,6 +24,7 @@ from skorch.helper import predefined_split
 
 from skdvae import _skorch
 from skdvae._latent_geometry import (
+    LatentSearch,
     global_scale,
     kernel_graph,
     local_covariances,
@@ -267,7 +268,10 @@ class _TwoStageFit:
         if not warm:
             self.net_ = self._new_transition_net(X_train, E, mean_var, seeds)
         net = self.net_
-        net.criterion_.set_reference(_tensor(E), _tensor(X_train))
+        search = None
+        if torch.device(self._device).type == "cpu":
+            search = LatentSearch(E, _N_RECONSTRUCTION_NEIGHBORS)
+        net.criterion_.set_reference(_tensor(E), _tensor(X_train), search)
         noise = ("eps", self.n_components, int(seeds[5]) + len(net.history))
         data = {
             "x": _tensor(X_train),

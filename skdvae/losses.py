@@ -139,6 +139,7 @@ def transition_loss(
     data_scale=1.0,
     kl_weight=1.0,
     n_nearest=1,
+    search=None,
 ):
     """Negative one-step ELBO of the diffusion random walk, per sample.
 
@@ -167,6 +168,11 @@ def transition_loss(
     data_scale : float or Tensor, default=1.0
     kl_weight : float, default=1.0
     n_nearest : int, default=1
+    search : callable or None, default=None
+        ``search(z) -> LongTensor (B, n_nearest)``: an exact nearest-neighbour
+        index over ``reference_embedding`` (such as
+        :class:`skdvae._latent_geometry.LatentSearch`). None ranks every
+        reference row for every query with :func:`nearest_reference`.
 
     Returns
     -------
@@ -175,7 +181,10 @@ def transition_loss(
         The negative log-likelihood part.
     kl : Tensor (B,)
     """
-    idx = nearest_reference(z.detach(), reference_embedding, n_nearest)
+    if search is None:
+        idx = nearest_reference(z.detach(), reference_embedding, n_nearest)
+    else:
+        idx = search(z.detach())
     targets = reference_data[idx]  # (B, r, m)
     recon = gaussian_nll(targets, x_hat.unsqueeze(1), log_noise_var, data_scale)
     recon = recon.mean(1)
@@ -250,10 +259,17 @@ class TransitionLoss(nn.Module):
         self.register_buffer("data_scale", torch.as_tensor(float(data_scale)))
         self.kl_weight = float(kl_weight)
         self.n_nearest = int(n_nearest)
+        self.search = None
 
-    def set_reference(self, embedding, data):
-        """Set (or with None, clear) the training embeddings and data."""
+    def set_reference(self, embedding, data, search=None):
+        """Set (or with None, clear) the training embeddings and data.
+
+        ``search`` is an optional exact nearest-neighbour index over
+        ``embedding`` (see :func:`transition_loss`); it is dropped with the
+        reference, so a fitted criterion holds no index.
+        """
         device = self.data_scale.device
+        self.search = search if embedding is not None else None
         if embedding is None:
             embedding, data = torch.zeros(0, 0), torch.zeros(0, 0)
         self.reference_embedding = torch.as_tensor(embedding).to(device)
@@ -273,5 +289,6 @@ class TransitionLoss(nn.Module):
             self.data_scale,
             self.kl_weight,
             self.n_nearest,
+            self.search,
         )
         return loss.mean()

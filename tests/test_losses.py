@@ -71,6 +71,32 @@ def test_nearest_reference_matches_brute_force(chunk_size):
     torch.testing.assert_close(idx, expected)
 
 
+@pytest.mark.parametrize("dim", [2, 20])
+def test_latent_search_matches_brute_force(dim):
+    """The tree index (dim 2) and sklearn's brute force (dim 20) are exact."""
+    from skdvae._latent_geometry import LatentSearch
+
+    g = torch.Generator().manual_seed(5)
+    ref = torch.randn(300, dim, generator=g)
+    query = torch.randn(40, dim, generator=g)
+    expected = torch.cdist(query, ref).argsort(1)[:, :2]
+    torch.testing.assert_close(LatentSearch(ref.numpy(), 2)(query), expected)
+
+
+def test_transition_loss_same_with_and_without_search():
+    from skdvae._latent_geometry import LatentSearch
+
+    g = torch.Generator().manual_seed(6)
+    E, X = torch.randn(200, 3, generator=g), torch.randn(200, 5, generator=g)
+    z, x_hat = torch.randn(16, 3, generator=g), torch.randn(16, 5, generator=g)
+    chol = prior = torch.eye(3).expand(16, 3, 3)
+    args = (z, chol, x_hat, torch.tensor(0.0), prior, E, X)
+    plain = transition_loss(*args)
+    searched = transition_loss(*args, search=LatentSearch(E.numpy(), 1))
+    for a, b in zip(plain, searched):
+        torch.testing.assert_close(a, b)
+
+
 def test_spectral_loss_value():
     y = torch.tensor([[0.0, 0.0], [1.0, 0.0]])
     nbrs = torch.tensor([[[1.0, 0.0], [0.0, 2.0]], [[1.0, 0.0], [0.0, 0.0]]])
@@ -100,10 +126,11 @@ def test_transition_loss_parts_and_criterion():
 
 
 def test_transition_loss_reference_can_be_cleared():
-    crit = TransitionLoss().set_reference(torch.ones(3, 2), torch.ones(3, 4))
-    assert crit.reference_data.shape == (3, 4)
+    search = object()
+    crit = TransitionLoss().set_reference(torch.ones(3, 2), torch.ones(3, 4), search)
+    assert crit.reference_data.shape == (3, 4) and crit.search is search
     crit.set_reference(None, None)
-    assert crit.reference_data.numel() == 0
+    assert crit.reference_data.numel() == 0 and crit.search is None
 
 
 def test_scaled_mse():
