@@ -234,7 +234,8 @@ def run(ctx):
     Returns
     -------
     section : dict
-        ``cases``: per dataset, the per-seed rows, their summary and a figure.
+        ``cases``: per configuration (dataset and latent dimension), the
+        per-seed rows, their summary and a figure.
     """
     return {
         "n_generated": ctx.profile.n_generated,

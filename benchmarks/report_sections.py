@@ -111,7 +111,7 @@ def generative_section(section):
             table(_GEN_HEADERS, [_gen_row(s) for s in case["summary"]]),
             "",
         ]
-        lines += figure(case.get("figure"), f"{case['dataset']} samples")
+        lines += figure(case.get("figure"), f"{case['label']} samples")
     return lines
 
 

@@ -53,7 +53,8 @@ def _problems(sections):
                 found.append(
                     f"{where} {obj.get('dataset', '')}: skipped: {obj['skipped']}"
                 )
-            where = f"{where} {obj['dataset']}" if "dataset" in obj else where
+            if "dataset" in obj:
+                where = f"{where} {obj.get('label', obj['dataset'])}"
             for value in obj.values():
                 visit(value, where)
         elif isinstance(obj, list):

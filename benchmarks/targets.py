@@ -143,7 +143,8 @@ def _versus(case, name, key, label):
 
 
 def _betti(case, name):
-    text = f"DiffusionVAE samples have the true Betti numbers on {name}"
+    where = _case_name(case, name)
+    text = f"DiffusionVAE samples have the true Betti numbers on {where}"
     dvae = _summary(case, "DiffusionVAE")
     if not dvae or not dvae["n_ok"]:
         return _target(4, text, "not measured", None)
@@ -165,22 +166,23 @@ def _grid(case):
     return _target(4, text, measured, hits == 25)
 
 
+def _configurations(cases, name):
+    """Every case of dataset ``name`` (the grid has two), or ``[None]``."""
+    return [c for c in cases if c["dataset"] == name] or [None]
+
+
 def _generative_targets(generative):
     cases = (generative or {}).get("cases", [])
     out = []
     for name in _GENERATIVE_SETS:
-        # Every configuration of a dataset is checked (the grid has two).
-        for case in [c for c in cases if c["dataset"] == name] or [None]:
+        for case in _configurations(cases, name):
             out.append(_versus(case, name, "gromov_wasserstein", "Gromov-Wasserstein"))
             out.append(
                 _versus(case, name, "manifold_distance_mean", "distance to manifold")
             )
     for name in _BETTI_SETS:
-        out += [_betti(c, name) for c in cases if c["dataset"] == name] or [
-            _betti(None, name)
-        ]
-    grids = [c for c in cases if c["dataset"] == "gaussian_grid"] or [None]
-    return out + [_grid(case) for case in grids]
+        out += [_betti(case, name) for case in _configurations(cases, name)]
+    return out + [_grid(c) for c in _configurations(cases, "gaussian_grid")]
 
 
 def evaluate(results):

@@ -1,4 +1,4 @@
-"""Numerical helpers of DiffusionVAE on arrays (numpy, scipy, scikit-learn).
+"""Numerical helpers of DiffusionVAE (numpy, scipy, scikit-learn).
 
 The latent geometry the model needs besides its networks: the search for the
 training embedding nearest a latent step, the local step covariances of the
@@ -15,9 +15,16 @@ from sklearn.neighbors import NearestNeighbors
 
 from skdvae import graph, kernels
 
+# LatentSearch is used up to this latent dimension and from this many
+# training points (k-d trees degrade with dimension; on small sets the batched
+# brute force is as fast). See benchmarks/bench_latent_search.py.
+_TREE_MAX_DIM = 8
+_TREE_MIN_SAMPLES = 5000
+
 __all__ = [
     "LatentSearch",
     "global_scale",
+    "use_latent_search",
     "kernel_graph",
     "local_covariances",
     "mean_step_variance",
@@ -27,15 +34,14 @@ __all__ = [
 
 
 class LatentSearch:
-    """Exact nearest training embeddings of latent points, by a tree.
+    """Exact nearest training embeddings of latent points, by a k-d tree.
 
     Training looks up, for every sampled latent step ``z'``, the training
     point whose embedding is nearest. Ranking all ``n`` embeddings per query
-    makes an epoch cost ``O(n^2)``; a scikit-learn neighbour index over the
-    ``D``-dimensional embedding (a k-d tree when ``D`` is small, brute force
-    otherwise, chosen by ``algorithm="auto"``) answers in about ``O(log n)``
-    per query when ``D`` is small. Used on the CPU; on an accelerator the
-    batched brute force of :func:`skdvae.losses.nearest_reference` is faster.
+    (:func:`skdvae.losses.nearest_reference`) makes an epoch cost
+    ``O(n^2)``; a k-d tree over the ``D``-dimensional embedding answers in
+    about ``O(log n)`` per query while ``D`` is small. Tensors in, tensors
+    out, the tree itself is numpy (scikit-learn).
 
     Parameters
     ----------
@@ -46,13 +52,32 @@ class LatentSearch:
     """
 
     def __init__(self, embedding, n_nearest):
-        self.index = NearestNeighbors(n_neighbors=n_nearest).fit(embedding)
+        self.index = NearestNeighbors(n_neighbors=n_nearest, algorithm="kd_tree")
+        self.index.fit(embedding)
 
     def __call__(self, z):
-        """Indices (LongTensor of shape (B, n_nearest)) nearest each row of ``z``."""
+        """Indices (LongTensor of shape (B, n_nearest)) nearest each row of ``z``.
+
+        Rows with a NaN or infinite entry get index 0: their loss is not
+        finite either, and the training loop reports that.
+        """
         query = z.detach().cpu().double().numpy()
-        index = self.index.kneighbors(query, return_distance=False)
+        finite = np.isfinite(query).all(axis=1)
+        index = np.zeros((len(query), self.index.n_neighbors), dtype=np.int64)
+        if finite.any():
+            index[finite] = self.index.kneighbors(query[finite], return_distance=False)
         return torch.as_tensor(index, dtype=torch.long, device=z.device)
+
+
+def use_latent_search(device, n_samples, n_components):
+    """Whether stage 2 should use :class:`LatentSearch` (else brute force).
+
+    On the CPU, when the tree is faster than ranking every embedding
+    (measured by ``python -m benchmarks.bench_latent_search``).
+    """
+    if torch.device(device).type != "cpu":
+        return False
+    return n_components <= _TREE_MAX_DIM and n_samples >= _TREE_MIN_SAMPLES
 
 
 def global_scale(A):

@@ -31,6 +31,7 @@ from skdvae._latent_geometry import (
     mean_step_variance,
     padded_rows,
     rayleigh_ritz,
+    use_latent_search,
 )
 from skdvae._skorch import as_tensor as _tensor
 from skdvae._skorch import torch_threads as _torch_threads
@@ -268,21 +269,26 @@ class _TwoStageFit:
         if not warm:
             self.net_ = self._new_transition_net(X_train, E, mean_var, seeds)
         net = self.net_
+        reference = _tensor(E)
         search = None
-        if torch.device(self._device).type == "cpu":
-            search = LatentSearch(E, _N_RECONSTRUCTION_NEIGHBORS)
-        net.criterion_.set_reference(_tensor(E), _tensor(X_train), search)
+        if use_latent_search(self._device, *E.shape):
+            # Built from the float32 reference the brute force would rank.
+            search = LatentSearch(reference.double().numpy(), net.criterion_.n_nearest)
+        net.criterion_.set_reference(reference, _tensor(X_train), search)
         noise = ("eps", self.n_components, int(seeds[5]) + len(net.history))
         data = {
             "x": _tensor(X_train),
-            "mu": _tensor(E),
+            "mu": reference,
             "prior_chol": _tensor(prior),
         }
-        valid = self._transition_validation(X_val, E, seeds)
-        net.set_params(train_split=None if valid is None else predefined_split(valid))
-        net.partial_fit(_skorch.BatchDataset(data, noise=noise))
-        net.set_params(train_split=None)
-        net.criterion_.set_reference(None, None)
+        try:
+            valid = self._transition_validation(X_val, E, seeds)
+            split = None if valid is None else predefined_split(valid)
+            net.set_params(train_split=split)
+            net.partial_fit(_skorch.BatchDataset(data, noise=noise))
+        finally:  # a fitted (or failed) model keeps no training data or index
+            net.set_params(train_split=None)
+            net.criterion_.set_reference(None, None)
         self._store_curves(net)
 
     def _new_transition_net(self, X_train, E, mean_var, seeds):

@@ -405,3 +405,16 @@ def test_auto_solver_falls_back_with_a_warning(monkeypatch, swiss_roll):
     assert dm.eigen_solver_ == "amg"
     with pytest.raises(ArpackNoConvergence):
         DiffusionMap(eigen_solver="arpack", random_state=0).fit(X)
+
+
+def test_auto_solver_thresholds():
+    from skdvae._dm_checks import resolve_solver
+
+    sizes = (1000, 1001, 10_000, 10_001)
+    assert [resolve_solver("auto", n) for n in sizes] == [
+        "dense",
+        "arpack",
+        "arpack",
+        "amg",
+    ]
+    assert resolve_solver("lobpcg", 10) == "lobpcg"

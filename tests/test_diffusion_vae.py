@@ -9,10 +9,12 @@ from sklearn.model_selection import GridSearchCV
 
 from skdvae import DiffusionVAE
 from skdvae._latent_geometry import (
+    LatentSearch,
     kernel_graph,
     local_covariances,
     padded_rows,
     rayleigh_ritz,
+    use_latent_search,
 )
 from skdvae.datasets import distance_to_manifold, make_loop, make_two_circles
 from skdvae.graph import DisconnectedGraphWarning
@@ -319,6 +321,37 @@ def test_local_covariance_is_centred_on_the_point():
     cov = local_covariances(E[:1] + 1.0, np.array([[1, 2]]), E)
     # Neighbours (1, 0) and (3, 0) around (1, 1): offsets (0, -1) and (2, -1).
     np.testing.assert_allclose(cov[0], [[2.0, -1.0], [-1.0, 1.0]])
+
+
+@pytest.mark.parametrize("dim", [2, 8])
+def test_latent_search_is_exact(dim):
+    g = torch.Generator().manual_seed(5)
+    ref = torch.randn(300, dim, generator=g, dtype=torch.float64)
+    query = torch.randn(40, dim, generator=g, dtype=torch.float64)
+    expected = torch.cdist(query, ref).argsort(1)[:, :2]
+    torch.testing.assert_close(LatentSearch(ref.numpy(), 2)(query), expected)
+
+
+def test_latent_search_leaves_non_finite_steps_to_the_loss():
+    ref = np.random.default_rng(0).normal(size=(50, 2))
+    z = torch.tensor([[0.0, float("nan")], [0.0, 0.0], [float("inf"), 1.0]])
+    index = LatentSearch(ref, 1)(z)
+    assert index[0, 0] == 0 and index[2, 0] == 0
+    assert index[1, 0] == np.argmin(np.linalg.norm(ref, axis=1))
+
+
+def test_latent_search_only_where_it_is_faster():
+    assert use_latent_search("cpu", 60_000, 2)
+    assert not use_latent_search("cpu", 60_000, 24)  # trees degrade with D
+    assert not use_latent_search("cpu", 500, 2)  # brute force is as fast
+    assert not use_latent_search("meta", 60_000, 2)  # accelerators: brute force
+
+
+def test_fitted_model_keeps_no_training_reference():
+    X, _ = make_loop(6000, random_state=0)
+    model = DiffusionVAE(**{**TINY, "max_iter": 1}).fit(X)
+    criterion = model.net_.criterion_
+    assert criterion.search is None and criterion.reference_data.numel() == 0
 
 
 def test_rayleigh_ritz_recovers_exact_eigenpairs():

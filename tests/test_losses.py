@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
+from skdvae._latent_geometry import LatentSearch
 from skdvae.losses import (
     ScaledMSELoss,
     TransitionLoss,
@@ -71,30 +72,28 @@ def test_nearest_reference_matches_brute_force(chunk_size):
     torch.testing.assert_close(idx, expected)
 
 
-@pytest.mark.parametrize("dim", [2, 20])
-def test_latent_search_matches_brute_force(dim):
-    """The tree index (dim 2) and sklearn's brute force (dim 20) are exact."""
-    from skdvae._latent_geometry import LatentSearch
-
-    g = torch.Generator().manual_seed(5)
-    ref = torch.randn(300, dim, generator=g)
-    query = torch.randn(40, dim, generator=g)
-    expected = torch.cdist(query, ref).argsort(1)[:, :2]
-    torch.testing.assert_close(LatentSearch(ref.numpy(), 2)(query), expected)
-
-
 def test_transition_loss_same_with_and_without_search():
-    from skdvae._latent_geometry import LatentSearch
-
     g = torch.Generator().manual_seed(6)
     E, X = torch.randn(200, 3, generator=g), torch.randn(200, 5, generator=g)
     z, x_hat = torch.randn(16, 3, generator=g), torch.randn(16, 5, generator=g)
     chol = prior = torch.eye(3).expand(16, 3, 3)
     args = (z, chol, x_hat, torch.tensor(0.0), prior, E, X)
     plain = transition_loss(*args)
-    searched = transition_loss(*args, search=LatentSearch(E.numpy(), 1))
+    searched = transition_loss(*args, search=LatentSearch(E.double().numpy(), 1))
     for a, b in zip(plain, searched):
         torch.testing.assert_close(a, b)
+    # The criterion hands its search to the loss.
+    calls = []
+
+    def spy(z):
+        calls.append(len(z))
+        return nearest_reference(z, E)
+
+    crit = TransitionLoss().set_reference(E, X, spy)
+    torch.testing.assert_close(
+        crit(z, chol, x_hat, torch.tensor(0.0), prior), plain[0].mean()
+    )
+    assert calls == [16]
 
 
 def test_spectral_loss_value():
