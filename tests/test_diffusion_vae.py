@@ -342,7 +342,9 @@ def test_latent_search_leaves_non_finite_steps_to_the_loss():
 
 def test_latent_search_only_where_it_is_faster():
     assert use_latent_search("cpu", 60_000, 2)
-    assert not use_latent_search("cpu", 60_000, 24)  # trees degrade with D
+    assert use_latent_search("cpu", 5000, 4) and use_latent_search("cpu", 20_000, 8)
+    assert not use_latent_search("cpu", 60_000, 12)  # trees degrade with D
+    assert not use_latent_search("cpu", 5000, 8)
     assert not use_latent_search("cpu", 500, 2)  # brute force is as fast
     assert not use_latent_search("meta", 60_000, 2)  # accelerators: brute force
 
