@@ -26,12 +26,12 @@ _TREE_MIN_SAMPLES = {4: 5000, 8: 20_000}
 __all__ = [
     "LatentSearch",
     "global_scale",
-    "use_latent_search",
     "kernel_graph",
     "local_covariances",
     "mean_step_variance",
     "padded_rows",
     "rayleigh_ritz",
+    "use_latent_search",
 ]
 
 
