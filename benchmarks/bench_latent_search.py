@@ -19,9 +19,8 @@ from functools import partial
 import numpy as np
 import torch
 
-from skdvae._latent_geometry import LatentSearch
-from skdvae._skorch import torch_threads
-from skdvae.losses import nearest_reference
+from skdvae.utils._torch import torch_threads
+from skdvae.vae._latent_search import LatentSearch, nearest_reference
 
 BATCH = 128
 REPEATS = 50

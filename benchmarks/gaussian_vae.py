@@ -24,7 +24,7 @@ class _VAEModule(torch.nn.Module):
     """Encoder (mean and log-variance) and decoder of a Gaussian VAE."""
 
     def __init__(self, n_features, n_components, encoder_sizes, decoder_sizes, act):
-        from skdvae.networks import Decoder, EncoderMean
+        from skdvae.vae._modules import Decoder, EncoderMean
 
         super().__init__()
         self.n_components = int(n_components)
@@ -37,7 +37,7 @@ class _VAEModule(torch.nn.Module):
 
     def loss(self, x, noise, beta):
         """Negative ELBO per sample, averaged over the batch."""
-        from skdvae.losses import gaussian_nll
+        from skdvae.vae._losses import gaussian_nll
 
         mean, log_var = self.encode(x)
         z = mean + torch.exp(0.5 * log_var) * noise

@@ -77,15 +77,13 @@ def _diffusion_map(n_components, random_state, params):
 
 def _diffusion_map_uses_ann(n_samples, n_features, params):
     """DiffusionMap's ``neighbors="auto"`` rule (see its documentation)."""
-    from skdvae import diffusion_map
+    from skdvae.diffusion_map._checks import EXACT_MAX_FEATURES, EXACT_MAX_SAMPLES
 
     mode = params.get("neighbors", "auto")
     if mode != "auto":
         return mode == "approximate"
-    n_exact = getattr(diffusion_map, "_EXACT_MAX_SAMPLES", 20_000)
-    d_exact = getattr(diffusion_map, "_EXACT_MAX_FEATURES", 20)
     n_fit = params.get("n_landmarks") or n_samples
-    return n_fit > n_exact and n_features > d_exact
+    return n_fit > EXACT_MAX_SAMPLES and n_features > EXACT_MAX_FEATURES
 
 
 def _umap_uses_ann(n_samples, n_features, params):

@@ -13,16 +13,23 @@ sparse with ``O(n k)`` entries.
 """
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from skdvae.kernels import tapered_gaussian
+from skdvae.diffusion_map._kernels import (
+    adaptive_scales,
+    select_bandwidth,
+    tapered_gaussian,
+)
+from skdvae.exceptions import DisconnectedGraphWarning
 
 __all__ = [
+    "KernelGraph",
     "alpha_normalize",
-    "DisconnectedGraphWarning",
+    "build_kernel_graph",
     "count_components",
     "kernel_matrix",
     "kernel_rows",
@@ -189,15 +196,6 @@ def markov_rows(K, degree_fit, alpha):
     return (sparse.diags(1.0 / d) @ K_alpha).tocsr()
 
 
-class DisconnectedGraphWarning(UserWarning):
-    """The kernel graph has several connected components.
-
-    The eigenvalue 1 of the Markov operator is then repeated: the leading
-    non-trivial coordinates indicate components instead of describing the
-    geometry within them.
-    """
-
-
 def count_components(K):
     """Number of connected components of the kernel graph, warning if above 1.
 
@@ -221,3 +219,63 @@ def count_components(K):
             stacklevel=4,
         )
     return n_components
+
+
+class KernelGraph(NamedTuple):
+    """The symmetric kernel of a data set and how its bandwidth was set.
+
+    Attributes
+    ----------
+    K : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+        Symmetric tapered-Gaussian kernel (:func:`kernel_matrix`).
+    epsilon : float
+        Bandwidth used.
+    intrinsic_dim : float or None
+        Dimension estimated by the ``"bgh"`` sweep, else None.
+    scales : ndarray of shape (n_samples,) or None
+        Adaptive bandwidth scales, or None for a fixed bandwidth.
+    radius : ndarray of shape (n_samples,)
+        Each point's distance to its k-th nearest neighbour.
+    """
+
+    K: sparse.csr_matrix
+    epsilon: float
+    intrinsic_dim: float | None
+    scales: np.ndarray | None
+    radius: np.ndarray
+
+
+def build_kernel_graph(indices, distances, epsilon, adaptive_neighbor=None):
+    """The kernel graph of a diffusion map, from its k-nearest neighbours.
+
+    The one place where neighbour distances become a diffusion kernel:
+    adaptive scales (if any), the bandwidth rule, the symmetric tapered
+    kernel. :class:`skdvae.DiffusionMap` builds its operator with it, and
+    :class:`skdvae.DiffusionVAE` builds the kernel of its training points
+    with the same settings as its diffusion map (so a fitted bandwidth,
+    a scale-free ratio under the adaptive kernel, is never mistaken for a
+    squared distance).
+
+    Parameters
+    ----------
+    indices, distances : ndarray of shape (n_samples, n_neighbors)
+        Each point's nearest neighbours, sorted, the point itself in column 0.
+    epsilon : float or {"median", "bgh"}
+        A fixed bandwidth (in the units of the kernel: squared distances for
+        a fixed bandwidth, squared distances over ``s_x s_y`` for the adaptive
+        one) or the rule that chooses it.
+    adaptive_neighbor : int or None, default=None
+        The neighbour whose distance sets each point's adaptive bandwidth
+        scale, or None for a fixed bandwidth.
+
+    Returns
+    -------
+    graph : KernelGraph
+    """
+    scales = None
+    if adaptive_neighbor is not None:
+        scales = adaptive_scales(distances, adaptive_neighbor)
+    epsilon, intrinsic_dim = select_bandwidth(epsilon, indices, distances, scales)
+    radius = np.asarray(distances[:, -1], dtype=np.float64)
+    K = kernel_matrix(indices, distances, radius, epsilon, scales)
+    return KernelGraph(K, epsilon, intrinsic_dim, scales, radius)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from skdvae.networks import (
+from skdvae.vae._modules import (
     MLP,
     CovarianceHead,
     Decoder,

@@ -288,7 +288,7 @@ class SpectralNetModule(nn.Module):
     :class:`OrthonormLayer`. ``forward`` receives a batch of points and, for
     each, its graph neighbours, and returns the orthonormalised outputs of
     both (the neighbours are whitened with the batch's map). The spectral
-    loss of :func:`skdvae.losses.spectral_loss` then drives the output
+    loss of :func:`skdvae.vae._losses.spectral_loss` then drives the output
     towards the leading non-trivial eigenvectors of the Markov operator.
 
     Parameters

@@ -4,9 +4,9 @@
   Gaussians given by Cholesky factors, computed with triangular solves;
 - :func:`gaussian_nll`: the isotropic Gaussian negative log-likelihood of the
   decoder with a learned noise variance;
-- :func:`nearest_reference` and :func:`transition_loss`: the negative
-  one-step ELBO, reconstructing the training points whose embeddings lie
-  nearest the sampled latent step;
+- :func:`transition_loss`: the negative one-step ELBO, reconstructing the
+  training points whose embeddings lie nearest the sampled latent step
+  (found by :mod:`skdvae.vae._latent_search`);
 - :func:`spectral_loss`: the SpectralNet loss sum_ij W_ij ||y_i - y_j||^2;
 - :class:`ScaledMSELoss` and :class:`TransitionLoss`: the two as skorch
   criteria (``nn.Module`` holding their constants as buffers).
@@ -17,13 +17,14 @@ import math
 import torch
 from torch import nn
 
+from skdvae.vae._latent_search import nearest_reference
+
 __all__ = [
     "ScaledMSELoss",
     "SpectralLoss",
     "TransitionLoss",
     "gaussian_kl",
     "gaussian_nll",
-    "nearest_reference",
     "spectral_loss",
     "transition_loss",
 ]
@@ -88,46 +89,6 @@ def gaussian_nll(x, mean, log_var, scale=1.0):
     return 0.5 * (resid.sum(-1) * torch.exp(-log_var) + const)
 
 
-def nearest_reference(query, reference, n_nearest=1, chunk_size=8192):
-    """Indices of the ``n_nearest`` rows of ``reference`` nearest each query.
-
-    Ranks by ``||r||^2 - 2 q.r`` (the squared distance minus the constant
-    ``||q||^2``), one matrix product per chunk of ``reference`` (memory
-    ``O(len(query) * chunk_size)``), merged across chunks; no gradient.
-
-    Parameters
-    ----------
-    query : Tensor of shape (B, D)
-    reference : Tensor of shape (n, D)
-    n_nearest : int, default=1
-    chunk_size : int, default=8192
-
-    Returns
-    -------
-    LongTensor of shape (B, n_nearest)
-        Sorted from nearest.
-    """
-    best_d, best_i = None, None
-    with torch.no_grad():
-        for start in range(0, reference.shape[0], chunk_size):
-            block = reference[start : start + chunk_size]
-            score = torch.addmm(block.square().sum(1), query, block.T, alpha=-2.0)
-            if n_nearest == 1:
-                d, i = score.min(1, keepdim=True)
-            else:
-                d, i = torch.topk(
-                    score, min(n_nearest, block.shape[0]), dim=1, largest=False
-                )
-            i = i + start
-            if best_d is not None:
-                d, order = torch.topk(
-                    torch.cat([best_d, d], 1), n_nearest, dim=1, largest=False
-                )
-                i = torch.gather(torch.cat([best_i, i], 1), 1, order)
-            best_d, best_i = d, i
-    return best_i
-
-
 def transition_loss(
     z,
     chol,
@@ -171,7 +132,7 @@ def transition_loss(
     search : callable or None, default=None
         ``search(z) -> LongTensor (B, n_nearest)``: an exact nearest-neighbour
         index over ``reference_embedding`` (such as
-        :class:`skdvae._latent_geometry.LatentSearch`). None ranks every
+        :class:`skdvae.vae._latent_search.LatentSearch`). None ranks every
         reference row for every query with :func:`nearest_reference`.
 
     Returns
@@ -196,7 +157,7 @@ def spectral_loss(y, y_neighbors, weights, degree):
     """SpectralNet loss ``sum_i sum_j W_ij ||y_i - y_j||^2 / sum_i d_i``.
 
     With outputs whitened so that ``sum_i d_i y_i y_i^T / sum_i d_i = I`` (see
-    :class:`skdvae.networks.OrthonormLayer`) this is the trace of the
+    :class:`skdvae.vae._modules.OrthonormLayer`) this is the trace of the
     generalised Rayleigh quotient of ``(D - W, D)``, minimised by the leading
     non-trivial eigenvectors of the Markov operator ``D^-1 W``.
 

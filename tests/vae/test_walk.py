@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from skdvae.sampling import random_walk, walk_step
+from skdvae.vae._walk import random_walk, walk_step
 
 
 class _Identity(nn.Module):

@@ -13,7 +13,7 @@ from sklearn.neighbors import KNeighborsTransformer
 from sklearn.utils.validation import NotFittedError
 
 from skdvae import DiffusionMap
-from skdvae.graph import DisconnectedGraphWarning
+from skdvae.exceptions import DisconnectedGraphWarning
 
 
 def _circle(n, seed=0):
@@ -393,7 +393,7 @@ def test_auto_solver_falls_back_with_a_warning(monkeypatch, swiss_roll):
     from scipy.sparse.linalg import ArpackNoConvergence
     from sklearn.exceptions import ConvergenceWarning
 
-    from skdvae import _spectral
+    from skdvae.diffusion_map import _eigensolvers as _spectral
 
     def fail(*args, **kwargs):
         raise ArpackNoConvergence("no convergence", np.zeros(0), np.zeros((0, 0)))
@@ -408,7 +408,7 @@ def test_auto_solver_falls_back_with_a_warning(monkeypatch, swiss_roll):
 
 
 def test_auto_solver_thresholds():
-    from skdvae._dm_checks import resolve_solver
+    from skdvae.diffusion_map._checks import resolve_solver
 
     sizes = (1000, 1001, 10_000, 10_001)
     assert [resolve_solver("auto", n) for n in sizes] == [

@@ -1,10 +1,11 @@
 """Seeded, deterministic eigensolvers for the diffusion operator.
 
 All solvers return the ``n_eig`` largest eigenpairs of the symmetric conjugate
-``S`` of the Markov matrix (see :mod:`skdvae.graph`), in descending order, with
-a fixed sign convention (the entry of largest magnitude of each eigenvector is
-positive). Random start vectors come from the given ``RandomState`` so a fixed
-``random_state`` gives the same spectrum on every run.
+``S`` of the Markov matrix (:mod:`skdvae.diffusion_map._graph`), in descending
+order, with a fixed sign convention (the entry of largest magnitude of each
+eigenvector is positive). Random start vectors come from the given
+``RandomState`` so a fixed ``random_state`` gives the same spectrum on every
+run.
 """
 
 import warnings

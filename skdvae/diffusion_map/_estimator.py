@@ -12,14 +12,15 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from skdvae import graph, kernels
-from skdvae._diffusion_step import gaussian_steps, local_step_covariances
-from skdvae._dm_checks import check_sizes, resolve_backend, resolve_solver
-from skdvae._landmarks import choose_landmarks
-from skdvae._neighbors import NeighborSearch
-from skdvae._preimage import LocalLinearPreimage
-from skdvae._selection import choose_coordinates
-from skdvae._spectral import nystrom, solve_auto, top_eigenpairs
+from skdvae.diffusion_map import _graph as graph
+from skdvae.diffusion_map._checks import check_sizes, resolve_backend, resolve_solver
+from skdvae.diffusion_map._eigensolvers import nystrom, solve_auto, top_eigenpairs
+from skdvae.diffusion_map._kernels import adaptive_neighbor
+from skdvae.diffusion_map._landmarks import choose_landmarks
+from skdvae.diffusion_map._neighbors import NeighborSearch
+from skdvae.diffusion_map._preimage import LocalLinearPreimage
+from skdvae.diffusion_map._selection import choose_coordinates
+from skdvae.diffusion_map._walk_step import gaussian_steps, local_step_covariances
 from skdvae.utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -29,10 +30,6 @@ from skdvae.utils._sklearn_compat import (
 )
 
 __all__ = ["DiffusionMap"]
-
-# The adaptive bandwidth of a point is its distance to this neighbour
-# (Zelnik-Manor and Perona use the 7th), capped by n_neighbors - 1.
-_ADAPTIVE_NEIGHBOR = 7
 
 
 class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -167,7 +164,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Eigensolver used.
     n_connected_components_ : int
         Connected components of the kernel graph. With more than one a
-        :class:`skdvae.graph.DisconnectedGraphWarning` is issued: the
+        :class:`skdvae.exceptions.DisconnectedGraphWarning` is issued: the
         eigenvalue 1 is then repeated and the leading coordinates separate the
         components instead of describing the geometry within them.
     stationary_distribution_ : ndarray of shape (n_fit,)
@@ -377,14 +374,12 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             int(rng.randint(np.iinfo(np.int32).max)),
         )
         indices, distances = self._search.fit(X_fit)
-        radius = self._search.radius_
-        self._scales = None
-        if self.adaptive_bandwidth:
-            self._scales = kernels.adaptive_scales(distances, self._adaptive_neighbor())
-        self.epsilon_, self.intrinsic_dim_ = kernels.select_bandwidth(
-            self.epsilon, indices, distances, self._scales
+        kernel = graph.build_kernel_graph(
+            indices, distances, self.epsilon, self._adaptive_neighbor()
         )
-        K = graph.kernel_matrix(indices, distances, radius, self.epsilon_, self._scales)
+        self._scales = kernel.scales
+        self.epsilon_, self.intrinsic_dim_ = kernel.epsilon, kernel.intrinsic_dim
+        K = kernel.K
         self.n_connected_components_ = graph.count_components(K)
         K_alpha, self._degree = graph.alpha_normalize(K, self.alpha)
         S, d = graph.symmetric_conjugate(K_alpha)
@@ -401,7 +396,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.X_fit_ = X_fit
 
     def _adaptive_neighbor(self):
-        return min(_ADAPTIVE_NEIGHBOR, self.n_neighbors - 1)
+        return adaptive_neighbor(self.n_neighbors, self.adaptive_bandwidth)
 
     def _store_components(self, values, psi, rng):
         self.candidate_eigenvalues_ = values

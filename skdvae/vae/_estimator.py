@@ -9,26 +9,26 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
+from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from skdvae._skorch import torch_threads as _torch_threads
-from skdvae._vae_fit import _TwoStageFit, inference_copy, tensor64
-from skdvae.losses import gaussian_kl, gaussian_nll
-from skdvae.sampling import random_walk
 from skdvae.utils._sklearn_compat import (
     Interval,
     StrOptions,
     _fit_context,
     validate_data,
 )
+from skdvae.utils._torch import inference_copy, predict, tensor64, torch_threads
+from skdvae.vae import _stages
+from skdvae.vae._losses import gaussian_kl, gaussian_nll
+from skdvae.vae._prior import global_scale, mean_step_variance, prior_cholesky
+from skdvae.vae._walk import random_walk
 
 __all__ = ["DiffusionVAE"]
 
 
-class DiffusionVAE(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _TwoStageFit, BaseEstimator
-):
+class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Variational diffusion autoencoder (VDAE) with random-walk sampling.
 
     A generative model whose latent "prior" is the data's own diffusion
@@ -333,10 +333,182 @@ class DiffusionVAE(
             ensure_min_samples=2,
             reset=not warm,
         )
-        self._check_sizes(X)
-        with _torch_threads():
-            self._fit(X, warm)
+        n_validation = self._check_sizes(X)
+        seeds = _stages.Seeds.draw(check_random_state(self.random_state))
+        settings = self._training_settings(X.shape[0] - n_validation)
+        X_train, X_val = _stages.validation_split(X, n_validation, seeds.split)
+        self.X_fit_ = X_train
+        self._neighbors = NearestNeighbors(n_neighbors=self.n_neighbors).fit(X_train)
+        index = self._neighbors.kneighbors(X_train, return_distance=False)
+        with torch_threads():
+            degree = None
+            if not warm:
+                degree = self._fit_encoder(X_train, X_val, index, settings, seeds)
+            if degree is None:  # landmarks, or new data in a warm start
+                degree = _stages.training_degree(
+                    X_train, self.n_neighbors, self.alpha, self.diffusion_map_
+                )
+            self.stationary_distribution_ = degree / degree.sum()
+            self._fit_transition(X_train, X_val, index, settings, seeds, warm)
+        self._dtype = X.dtype
         return self
+
+    def _fit_encoder(self, X_train, X_val, index, settings, seeds):
+        """Stage 1: the encoder mean; returns the training degrees or None."""
+        self.encoder_route_ = self.encoder
+        if self.encoder == "diffusion_map":
+            fitted = _stages.fit_regression_encoder(
+                X_train, X_val, index, settings, seeds, self._diffusion_map_params()
+            )
+        else:
+            fitted = _stages.fit_spectralnet_encoder(
+                X_train, settings, seeds.encoder, self.n_neighbors, self.alpha, self.t
+            )
+        self.encoder_net_ = fitted.net
+        self.diffusion_map_ = fitted.diffusion_map
+        self.eigenvalues_ = fitted.eigenvalues
+        self.encoder_n_iter_ = len(fitted.net.history)
+        self.encoder_loss_curve_ = list(fitted.net.history[:, "train_loss"])
+        return fitted.degree
+
+    def _fit_transition(self, X_train, X_val, index, settings, seeds, warm):
+        """Stage 2: covariance head and decoder, the encoder mean frozen."""
+        if self.verbose:
+            print("[DiffusionVAE] stage 2/2: covariance network and decoder")
+        E = predict(self._encoder, X_train)
+        self.embedding_ = E
+        step_variance = mean_step_variance(E, index)
+        self.covariance_floor_ = self.covariance_floor * (
+            step_variance or global_scale(E) ** 2
+        )
+        prior = prior_cholesky(E, index, E, self.covariance_floor_)
+        if not warm:
+            self.net_ = _stages.build_transition_net(
+                X_train,
+                E,
+                step_variance,
+                self.covariance_floor_,
+                settings,
+                seeds.transition,
+                self.kl_weight,
+            )
+        valid = None
+        if X_val is not None:
+            E_val = predict(self._encoder, X_val)
+            index_val = self._neighbors.kneighbors(X_val, return_distance=False)
+            prior_val = prior_cholesky(E_val, index_val, E, self.covariance_floor_)
+            valid = _stages.transition_validation(
+                X_val, E_val, prior_val, seeds.validation_noise
+            )
+        _stages.fit_transition(self.net_, X_train, E, prior, valid, seeds.noise)
+        self._store_curves()
+
+    def _store_curves(self):
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = list(history[:, "train_loss"])
+        decoder = self._decoder
+        self.noise_variance_ = float(
+            torch.exp(decoder.log_noise_var.detach()).cpu()
+            * decoder.out_scale.cpu() ** 2
+        )
+        if self.early_stopping:
+            self.validation_scores_ = [-v for v in history[:, "valid_loss"]]
+            self.best_validation_score_ = max(self.validation_scores_)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = min(self.loss_curve_)
+
+    def _check_sizes(self, X):
+        """Raise for impossible sizes; return the number of validation rows."""
+        n_validation = 0
+        if self.early_stopping:
+            n_validation = min(
+                max(1, int(round(self.validation_fraction * X.shape[0]))),
+                X.shape[0] - 2,
+            )
+        n_fit = X.shape[0] - n_validation
+        if self.n_neighbors > n_fit:
+            raise ValueError(
+                "Expected n_neighbors <= n_samples_fit, but n_neighbors = "
+                f"{self.n_neighbors}, n_samples_fit = {n_fit}, "
+                f"n_samples = {X.shape[0]}"
+            )
+        if self.encoder == "spectralnet" and self.n_components >= n_fit:
+            raise ValueError(
+                f"n_components={self.n_components} must be below the number of "
+                f"training samples ({n_fit})."
+            )
+        return n_validation
+
+    def _hidden_layer_sizes(self):
+        """``hidden_layer_sizes`` as a tuple (an int is one hidden layer)."""
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        if not all(isinstance(h, Integral) and h > 0 for h in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must contain positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(h) for h in sizes)
+
+    def _training_settings(self, n_train):
+        if self.batch_size == "auto":
+            # At least 16 optimiser steps per epoch on small data sets.
+            batch_size = min(n_train, max(32, min(128, n_train // 16)))
+        else:
+            batch_size = min(self.batch_size, n_train)
+        return _stages.TrainingSettings(
+            n_components=self.n_components,
+            hidden_layer_sizes=self._hidden_layer_sizes(),
+            batch_size=batch_size,
+            max_iter=self.max_iter,
+            learning_rate_init=self.learning_rate_init,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+            device=self._resolve_device(),
+        )
+
+    def _resolve_device(self):
+        try:
+            device = torch.device(self.device)
+        except RuntimeError as exc:
+            raise ValueError(f"Invalid device {self.device!r}: {exc}") from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device='cuda' was requested but CUDA is not available.")
+        return str(device)
+
+    def _diffusion_map_params(self):
+        params = dict(self.diffusion_map_params or {})
+        clash = sorted(set(params) & set(_stages.OWN_DIFFUSION_MAP_PARAMS))
+        if clash:
+            raise ValueError(
+                f"diffusion_map_params may not set {clash}: they are parameters "
+                "of DiffusionVAE itself."
+            )
+        own = {"n_components": self.n_components, "n_neighbors": self.n_neighbors}
+        return {**own, "alpha": self.alpha, "t": self.t, **params}
+
+    # ------------------------------------------------------------ inference
+    @property
+    def _encoder(self):
+        module = self.encoder_net_.module_
+        return module if self.encoder_route_ == "diffusion_map" else module.encoder
+
+    @property
+    def _covariance(self):
+        return self.net_.module_.covariance
+
+    @property
+    def _decoder(self):
+        return self.net_.module_.decoder
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
 
     def transform(self, X):
         """Posterior mean psi~(x): the learned diffusion coordinates of ``X``.
@@ -355,7 +527,7 @@ class DiffusionVAE(
             Same floating dtype as ``X`` (float32 stays float32).
         """
         X = self._validate_X(X)
-        return self._forward(self._encoder, X).astype(X.dtype)
+        return predict(self._encoder, X).astype(X.dtype)
 
     def transform_covariance(self, X):
         """Posterior covariance C_phi(x) of one random-walk step from ``X``.
@@ -374,7 +546,7 @@ class DiffusionVAE(
             Symmetric positive definite matrices.
         """
         X = self._validate_X(X)
-        L = self._forward(self._covariance, X).astype(np.float64)
+        L = predict(self._covariance, X).astype(np.float64)
         return (L @ np.swapaxes(L, 1, 2)).astype(X.dtype)
 
     def inverse_transform(self, X):
@@ -396,7 +568,7 @@ class DiffusionVAE(
                 f"X has {Z.shape[1]} features, but {type(self).__name__} "
                 f"expects {self.n_components} latent coordinates as input."
             )
-        return self._forward(self._decoder, Z).astype(Z.dtype)
+        return predict(self._decoder, Z).astype(Z.dtype)
 
     def score_samples(self, X):
         """One-step ELBO of each sample, evaluated at the posterior mean.
@@ -420,11 +592,11 @@ class DiffusionVAE(
             Higher is more likely.
         """
         X = self._validate_X(X)
-        mu = self._forward(self._encoder, X).astype(np.float64)
-        chol = self._forward(self._covariance, X).astype(np.float64)
-        x_hat = self._forward(self._decoder, mu).astype(np.float64)
+        mu = predict(self._encoder, X).astype(np.float64)
+        chol = predict(self._covariance, X).astype(np.float64)
+        x_hat = predict(self._decoder, mu).astype(np.float64)
         index = self._neighbors.kneighbors(X, return_distance=False)
-        prior = self._prior_chol(mu, index, self.embedding_)
+        prior = prior_cholesky(mu, index, self.embedding_, self.covariance_floor_)
         decoder = self._decoder
         log_var = decoder.log_noise_var.detach().cpu().double()
         nll = gaussian_nll(
@@ -523,7 +695,7 @@ class DiffusionVAE(
         modules = [
             inference_copy(m) for m in (self._encoder, self._covariance, self._decoder)
         ]
-        with _torch_threads():
+        with torch_threads():
             out = random_walk(
                 tensor64(X), n_steps, *modules, generator, return_trajectory=trajectory
             )

@@ -4,13 +4,12 @@ import pytest
 import torch
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
-from skdvae._latent_geometry import LatentSearch
-from skdvae.losses import (
+from skdvae.vae._latent_search import LatentSearch, nearest_reference
+from skdvae.vae._losses import (
     ScaledMSELoss,
     TransitionLoss,
     gaussian_kl,
     gaussian_nll,
-    nearest_reference,
     spectral_loss,
     transition_loss,
 )

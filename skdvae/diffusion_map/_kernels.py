@@ -20,7 +20,13 @@ whichever way the search broke them.
 
 import numpy as np
 
+# The adaptive bandwidth of a point is its distance to this neighbour
+# (Zelnik-Manor and Perona use the 7th), capped by n_neighbors - 1.
+ADAPTIVE_NEIGHBOR = 7
+
 __all__ = [
+    "ADAPTIVE_NEIGHBOR",
+    "adaptive_neighbor",
     "adaptive_scales",
     "bgh_bandwidth",
     "median_bandwidth",
@@ -59,6 +65,26 @@ def tapered_gaussian(sq_dist, sq_radius, epsilon, scale=1.0):
     # duplicates only, with weight 1, instead of vanishing.
     values = np.where(degenerate, (sq_dist == 0).astype(np.float64), values)
     return np.maximum(values, 0.0)
+
+
+def adaptive_neighbor(n_neighbors, adaptive_bandwidth):
+    """The neighbour that sets the adaptive bandwidth scale, or None.
+
+    Parameters
+    ----------
+    n_neighbors : int
+        Neighbours per point, the point itself included.
+    adaptive_bandwidth : bool
+        Whether the kernel is adaptive.
+
+    Returns
+    -------
+    neighbor : int or None
+        ``min(7, n_neighbors - 1)``, or None for a fixed bandwidth.
+    """
+    if not adaptive_bandwidth:
+        return None
+    return min(ADAPTIVE_NEIGHBOR, n_neighbors - 1)
 
 
 def adaptive_scales(knn_dist, n_neighbors_scale):
@@ -190,5 +216,5 @@ def select_bandwidth(epsilon, indices, distances, scales=None):
     if epsilon == "median":
         return median_bandwidth(sq), None
     if epsilon == "bgh":
-        return bgh_bandwidth(sq, len(sq))
+        return bgh_bandwidth(sq, distances.shape[0])
     return float(epsilon), None

@@ -15,51 +15,29 @@ adapts it to the two stages of the model:
   loss becomes NaN or infinite;
 - :func:`make_net`: build a net with explicit, safe settings (no hidden
   validation split, seeded shuffling, no checkpoint files, verbosity from
-  the estimator).
+  the estimator);
+- :func:`set_validation`: switch a built net to (or from) an explicit
+  validation set, keeping the stopping rule consistent with it.
 """
 
-from contextlib import contextmanager
-
-import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
-from skdvae.losses import ScaledMSELoss, SpectralLoss, TransitionLoss
+from skdvae.vae._losses import ScaledMSELoss, SpectralLoss, TransitionLoss
 
 __all__ = [
     "BatchDataset",
-    "as_tensor",
-    "torch_threads",
     "EncoderNet",
     "SpectralNet",
     "SmoothedLoss",
     "StopOnNonFinite",
     "TransitionNet",
     "make_net",
+    "set_validation",
 ]
-
-
-@contextmanager
-def torch_threads(n_threads=1):
-    """Run torch CPU ops with ``n_threads`` intra-op threads, then restore.
-
-    The networks are small: intra-op threading costs more than it saves
-    (a 64-wide MLP step runs several times faster on one thread than on two).
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def as_tensor(A):
-    """Float32 tensor owning a copy of ``A`` (safe for read-only input)."""
-    return torch.from_numpy(np.array(A, dtype=np.float32, copy=True))
 
 
 def collate_batch(batch):
@@ -176,12 +154,12 @@ class _BaseNet(NeuralNet):
         return to_tensor(X[key], device=self.device)
 
 
-class EncoderNet(_BaseNet):
-    """Stage 1, regression route: fit psi~ to diffusion coordinates."""
+class EncoderNet(NeuralNet):
+    """Stage 1, regression route: fit psi~ to diffusion coordinates.
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Scaled mean squared error to the target coordinates."""
-        return self.criterion_(y_pred, to_tensor(y_true, device=self.device))
+    skorch's own ``get_loss`` applies the criterion
+    (:class:`skdvae.vae._losses.ScaledMSELoss`) to prediction and target.
+    """
 
 
 class SpectralNet(_BaseNet):
@@ -198,7 +176,7 @@ class TransitionNet(_BaseNet):
     """Stage 2: covariance head and decoder on the one-step ELBO."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Negative ELBO of the batch (see :class:`skdvae.losses.TransitionLoss`)."""
+        """Negative ELBO of the batch (:class:`skdvae.vae._losses.TransitionLoss`)."""
         z, chol, x_hat, log_noise_var = y_pred
         prior_chol = self._batch_tensor(X, "prior_chol")
         return self.criterion_(z, chol, x_hat, log_noise_var, prior_chol)
@@ -242,24 +220,20 @@ def make_net(
     shuffled with a seeded ``torch.Generator``. ``param_groups`` are
     skorch's ``(pattern, options)`` optimiser groups.
     """
-    monitor = "train_loss_smooth" if valid_dataset is None else "valid_loss"
     callbacks = [
         ("stop_on_non_finite", StopOnNonFinite(stage)),
         ("smoothed_loss", SmoothedLoss()),
+        (
+            "early_stopping",
+            EarlyStopping(
+                monitor=_monitor(valid_dataset),
+                patience=n_iter_no_change,
+                threshold=tol,
+                threshold_mode="rel" if relative_tol else "abs",
+                load_best=valid_dataset is not None,
+            ),
+        ),
     ]
-    if n_iter_no_change is not None:
-        callbacks.append(
-            (
-                "early_stopping",
-                EarlyStopping(
-                    monitor=monitor,
-                    patience=n_iter_no_change,
-                    threshold=tol,
-                    threshold_mode="rel" if relative_tol else "abs",
-                    load_best=valid_dataset is not None,
-                ),
-            )
-        )
     return net_class(
         module=module,
         criterion=_CRITERIA[net_class],
@@ -268,7 +242,7 @@ def make_net(
         optimizer__param_groups=list(param_groups),
         max_epochs=max_iter,
         batch_size=batch_size,
-        train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+        train_split=_split(valid_dataset),
         iterator_train__shuffle=True,
         iterator_train__generator=torch.Generator().manual_seed(int(shuffle_seed)),
         iterator_train__collate_fn=collate_batch,
@@ -279,3 +253,35 @@ def make_net(
         **{f"module__{k}": v for k, v in module_params.items()},
         **{f"criterion__{k}": v for k, v in criterion_params.items()},
     )
+
+
+def _monitor(valid_dataset):
+    return "train_loss_smooth" if valid_dataset is None else "valid_loss"
+
+
+def _split(valid_dataset):
+    return None if valid_dataset is None else predefined_split(valid_dataset)
+
+
+def set_validation(net, valid_dataset):
+    """Train ``net`` with (or, given None, without) an explicit validation set.
+
+    The stopping rule follows: with a validation set it monitors the
+    validation loss and restores the best weights at the end of training
+    (skorch's ``EarlyStopping(load_best=True)``); without, it monitors the
+    smoothed training loss (:class:`SmoothedLoss`). Used where the validation
+    set changes after the net was built (stage 2, and warm starts).
+
+    Parameters
+    ----------
+    net : NeuralNet
+        A net built by :func:`make_net`.
+    valid_dataset : torch Dataset or None
+        The explicit validation set.
+    """
+    net.set_params(
+        train_split=_split(valid_dataset),
+        callbacks__early_stopping__monitor=_monitor(valid_dataset),
+        callbacks__early_stopping__load_best=valid_dataset is not None,
+    )
+    return net

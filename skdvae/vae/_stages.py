@@ -1,0 +1,378 @@
+"""The training stages of :class:`skdvae.DiffusionVAE`, as plain functions.
+
+Each function takes arrays, the training settings and named seeds, and
+returns fitted nets and arrays; none of them touches the estimator.
+
+- :func:`fit_regression_encoder`, :func:`fit_spectralnet_encoder`: stage 1,
+  the encoder mean psi~ (regression onto :class:`skdvae.DiffusionMap`
+  coordinates, or SpectralNet followed by a Rayleigh-Ritz step);
+- :func:`training_degree`: the kernel degrees of the training points, whose
+  normalisation is the walk's stationary distribution, built with the same
+  kernel as the encoder's diffusion map;
+- :func:`build_transition_net`, :func:`fit_transition`: stage 2, the
+  covariance head and decoder on the minibatch one-step ELBO, the encoder
+  frozen.
+
+Every net is a private skorch net (:mod:`skdvae.vae._nets`) initialised
+inside ``torch.random.fork_rng`` from its own seed, so global random states
+are left alone.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from sklearn.neighbors import NearestNeighbors
+
+from skdvae.diffusion_map import DiffusionMap
+from skdvae.diffusion_map._graph import alpha_normalize, build_kernel_graph
+from skdvae.diffusion_map._kernels import adaptive_neighbor
+from skdvae.utils._torch import as_tensor, predict
+from skdvae.vae import _nets
+from skdvae.vae._latent_search import LatentSearch, use_latent_search
+from skdvae.vae._modules import EncoderMean, SpectralNetModule, TransitionModule
+from skdvae.vae._prior import global_scale, mean_step_variance
+from skdvae.vae._spectralnet import padded_rows, rayleigh_ritz
+
+__all__ = [
+    "EncoderFit",
+    "Seeds",
+    "TrainingSettings",
+    "build_transition_net",
+    "fit_regression_encoder",
+    "fit_spectralnet_encoder",
+    "fit_transition",
+    "training_degree",
+    "transition_validation",
+    "validation_split",
+]
+
+# Realised walk steps reconstructed per sampled latent point: the single
+# training point whose embedding is nearest (the realisation x' of the step).
+N_RECONSTRUCTION_NEIGHBORS = 1
+# Optimiser options of the decoder's scalar log noise variance: a larger step
+# than the networks' so the likelihood's scale keeps up with the decoder.
+_NOISE_LR = {"lr": 0.02}
+# Parameters of the regression route's DiffusionMap that DiffusionVAE sets.
+OWN_DIFFUSION_MAP_PARAMS = ("n_components", "n_neighbors", "alpha", "t", "random_state")
+
+
+class Seeds(NamedTuple):
+    """The seeds of one fit, drawn in this order from ``random_state``."""
+
+    split: int
+    diffusion_map: int
+    encoder: int
+    validation_noise: int
+    transition: int
+    noise: int
+
+    @classmethod
+    def draw(cls, random_state):
+        """Draw all seeds from a ``numpy.random.RandomState``."""
+        values = random_state.randint(np.iinfo(np.int32).max, size=len(cls._fields))
+        return cls(*(int(v) for v in values))
+
+
+class TrainingSettings(NamedTuple):
+    """Hyperparameters shared by the nets of both stages."""
+
+    n_components: int
+    hidden_layer_sizes: tuple
+    batch_size: int
+    max_iter: int
+    learning_rate_init: float
+    tol: float
+    n_iter_no_change: int
+    verbose: int
+    device: str
+
+
+class EncoderFit(NamedTuple):
+    """Result of stage 1."""
+
+    net: object
+    encoder: torch.nn.Module
+    diffusion_map: DiffusionMap | None
+    eigenvalues: np.ndarray
+    degree: np.ndarray | None
+
+
+def validation_split(X, n_validation, seed):
+    """Explicit, seeded split into training and validation rows (sorted)."""
+    if n_validation == 0:
+        return X, None
+    order = np.random.RandomState(seed).permutation(X.shape[0])
+    return X[np.sort(order[n_validation:])], X[np.sort(order[:n_validation])]
+
+
+def _say(settings, message):
+    if settings.verbose:
+        print(f"[DiffusionVAE] {message}")
+
+
+def _net(settings, net_class, module, stage, seed, n_features, **options):
+    """A private skorch net, initialised with its own seed (no global RNG).
+
+    ``options`` may hold ``valid`` (the validation dataset), ``net_params``
+    (extra :func:`skdvae.vae._nets.make_net` arguments) and ``criterion``
+    (the criterion's parameters).
+    """
+    net = _nets.make_net(
+        net_class,
+        module,
+        stage=stage,
+        max_iter=settings.max_iter,
+        batch_size=settings.batch_size,
+        learning_rate_init=settings.learning_rate_init,
+        tol=settings.tol,
+        n_iter_no_change=settings.n_iter_no_change,
+        valid_dataset=options.get("valid"),
+        shuffle_seed=seed + 1,
+        verbose=settings.verbose,
+        device=settings.device,
+        module_params={
+            "n_features": n_features,
+            "n_components": settings.n_components,
+            "hidden_layer_sizes": settings.hidden_layer_sizes,
+        },
+        criterion_params=options.get("criterion", {}),
+        **options.get("net_params", {}),
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        net.initialize()
+    return net
+
+
+# ------------------------------------------------------------------ stage 1
+def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
+    """Stage 1, regression route: psi~ regresses on DiffusionMap coordinates.
+
+    Parameters
+    ----------
+    X_train : ndarray of shape (n, m)
+        Training points.
+    X_val : ndarray or None
+        Validation points (``early_stopping``), or None.
+    index : ndarray of shape (n, k)
+        Data-space neighbours of each training point (the error is measured in
+        units of one walk step of the targets).
+    settings : TrainingSettings
+    seeds : Seeds
+        Uses ``seeds.diffusion_map`` and ``seeds.encoder``.
+    dm_params : dict
+        Parameters of the :class:`DiffusionMap`, its ``n_components``,
+        ``n_neighbors``, ``alpha`` and ``t`` included.
+
+    Returns
+    -------
+    EncoderFit
+        ``degree`` is None when the diffusion map was fitted on landmarks.
+    """
+    _say(settings, "stage 1/2: diffusion map, then regression of the encoder mean")
+    dm = DiffusionMap(random_state=seeds.diffusion_map, **dm_params).fit(X_train)
+    Y = dm.embedding_.astype(np.float32)
+    valid = None
+    if X_val is not None:
+        valid = _nets.BatchDataset(
+            {"x": as_tensor(X_val)}, y=as_tensor(dm.transform(X_val))
+        )
+    scale = global_scale(Y)
+    step = np.sqrt(mean_step_variance(Y.astype(np.float64), index)) or scale
+    net = _net(
+        settings,
+        _nets.EncoderNet,
+        EncoderMean,
+        "encoder regression (stage 1)",
+        seeds.encoder,
+        X_train.shape[1],
+        valid=valid,
+        criterion={"scale": step},
+    )
+    net.module_.set_input_scaling(X_train.mean(0), global_scale(X_train))
+    net.module_.set_output_affine(scale * np.eye(Y.shape[1]), Y.mean(0))
+    net.partial_fit(_nets.BatchDataset({"x": as_tensor(X_train)}, y=as_tensor(Y)))
+    landmarks = len(dm.stationary_distribution_) != len(X_train)
+    degree = None if landmarks else dm.stationary_distribution_
+    return EncoderFit(net, net.module_, dm, dm.eigenvalues_, degree)
+
+
+def fit_spectralnet_encoder(X_train, settings, seed, n_neighbors, alpha, t):
+    """Stage 1, SpectralNet route: minibatch spectral loss, then Rayleigh-Ritz.
+
+    The graph is the alpha-normalised kernel of :func:`training_kernel` with a
+    fixed median bandwidth. ``seed`` initialises the net and its batch order.
+
+    Returns
+    -------
+    EncoderFit
+        ``diffusion_map`` is None; ``degree`` holds the graph degrees.
+    """
+    _say(settings, "stage 1/2: SpectralNet encoder mean")
+    K_alpha, degree = training_kernel(X_train, n_neighbors, alpha)
+    neighbor_index, weight = padded_rows(K_alpha)
+    net = _net(
+        settings,
+        _nets.SpectralNet,
+        SpectralNetModule,
+        "SpectralNet encoder (stage 1)",
+        seed,
+        X_train.shape[1],
+        net_params={"relative_tol": True},
+    )
+    encoder = net.module_.encoder
+    encoder.set_input_scaling(X_train.mean(0), global_scale(X_train))
+    X32 = as_tensor(X_train)
+    data = {"x": X32, "weights": as_tensor(weight), "degree": as_tensor(degree)}
+    neighbors = ("x_neighbors", X32, torch.as_tensor(neighbor_index))
+    net.partial_fit(_nets.BatchDataset(data, neighbors=neighbors))
+    H = predict(encoder, X_train, "features")
+    matrix, shift, eigenvalues = rayleigh_ritz(H, K_alpha, degree, t)
+    encoder.set_output_affine(matrix, shift)
+    return EncoderFit(net, encoder, None, eigenvalues, degree)
+
+
+def training_kernel(X, n_neighbors, alpha, diffusion_map=None):
+    """Alpha-normalised kernel of ``X`` and its row sums.
+
+    With a fitted ``diffusion_map`` the kernel is built with its settings
+    (bandwidth ``epsilon_``, adaptive or fixed); without one (SpectralNet)
+    with a fixed median bandwidth. Both go through the package's one
+    kernel-graph builder, :func:`skdvae.diffusion_map._graph.build_kernel_graph`.
+
+    Returns
+    -------
+    K_alpha : scipy.sparse.csr_matrix of shape (n, n)
+    degree : ndarray of shape (n,)
+        Row sums of ``K_alpha``; normalised, the walk's stationary
+        distribution.
+    """
+    dist, idx = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(X)
+    if diffusion_map is None:
+        epsilon, neighbor = "median", None
+    else:
+        epsilon = diffusion_map.epsilon_
+        neighbor = adaptive_neighbor(n_neighbors, diffusion_map.adaptive_bandwidth)
+    kernel = build_kernel_graph(idx, dist, epsilon, neighbor)
+    K_alpha, _ = alpha_normalize(kernel.K, alpha)
+    return K_alpha, np.asarray(K_alpha.sum(axis=1)).ravel()
+
+
+def training_degree(X, n_neighbors, alpha, diffusion_map=None):
+    """Kernel degrees of the training points (see :func:`training_kernel`)."""
+    return training_kernel(X, n_neighbors, alpha, diffusion_map)[1]
+
+
+# ------------------------------------------------------------------ stage 2
+def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_weight):
+    """A new stage-2 net (covariance head and decoder), scaled to the data.
+
+    Parameters
+    ----------
+    X_train : ndarray of shape (n, m)
+        Training points.
+    E : ndarray of shape (n, D)
+        Their (frozen) encoder means.
+    step_variance : float
+        Mean per-coordinate variance of one walk step in ``E``.
+    floor : float
+        Absolute floor of the prior covariance.
+    settings : TrainingSettings
+    seed : int
+        Initialises the net and its batch order.
+    kl_weight : float
+        Weight of the KL term.
+
+    Returns
+    -------
+    net : skdvae.vae._nets.TransitionNet
+    """
+    data_scale = global_scale(X_train)
+    net = _net(
+        settings,
+        _nets.TransitionNet,
+        TransitionModule,
+        "covariance/decoder training (stage 2)",
+        seed,
+        X_train.shape[1],
+        net_params={"param_groups": [("decoder.log_noise_var", _NOISE_LR)]},
+        criterion={
+            "data_scale": data_scale,
+            "kl_weight": kl_weight,
+            "n_nearest": N_RECONSTRUCTION_NEIGHBORS,
+        },
+    )
+    module = net.module_
+    module.covariance.set_input_scaling(X_train.mean(0), data_scale)
+    module.covariance.set_output_scale(np.sqrt(step_variance + floor))
+    module.decoder.set_input_scaling(E.mean(0), global_scale(E))
+    module.decoder.set_output_scaling(X_train.mean(0), data_scale)
+    return net
+
+
+def transition_validation(X_val, E_val, prior_val, seed):
+    """The fixed stage-2 validation set: data, means, priors and one noise draw.
+
+    Returns None when ``X_val`` is None.
+    """
+    if X_val is None:
+        return None
+    eps = np.random.RandomState(seed).standard_normal(E_val.shape)
+    data = {
+        "x": as_tensor(X_val),
+        "mu": as_tensor(E_val),
+        "prior_chol": as_tensor(prior_val),
+        "eps": as_tensor(eps),
+    }
+    return _nets.BatchDataset(data)
+
+
+def fit_transition(net, X_train, E, prior_chol, valid, noise_seed):
+    """Stage 2: train ``net`` on the minibatch one-step ELBO (in place).
+
+    The realised step of each sampled latent point is the training point
+    whose embedding is nearest; the search index and the reference set are
+    dropped afterwards (also when training fails), so a fitted net holds no
+    training data. With a validation set the stopping rule monitors it and
+    the best weights are restored (:func:`skdvae.vae._nets.set_validation`).
+
+    Parameters
+    ----------
+    net : skdvae.vae._nets.TransitionNet
+        A net from :func:`build_transition_net` (possibly already trained:
+        warm start).
+    X_train : ndarray of shape (n, m)
+    E : ndarray of shape (n, D)
+        Frozen encoder means of ``X_train``.
+    prior_chol : ndarray of shape (n, D, D)
+        Cholesky factors of the prior covariances.
+    valid : BatchDataset or None
+        From :func:`transition_validation`.
+    noise_seed : int
+        Seed of the reparameterisation noise (offset by the epochs already
+        run, so a warm start draws new noise).
+
+    Returns
+    -------
+    net : skdvae.vae._nets.TransitionNet
+    """
+    reference = as_tensor(E)
+    search = None
+    if use_latent_search(net.device, *E.shape):
+        # Built from the float32 reference the brute force would rank.
+        search = LatentSearch(reference.double().numpy(), net.criterion_.n_nearest)
+    noise = ("eps", E.shape[1], noise_seed + len(net.history))
+    data = {
+        "x": as_tensor(X_train),
+        "mu": reference,
+        "prior_chol": as_tensor(prior_chol),
+    }
+    try:
+        _nets.set_validation(net, valid)
+        net.criterion_.set_reference(reference, as_tensor(X_train), search)
+        net.partial_fit(_nets.BatchDataset(data, noise=noise))
+    finally:  # a fitted (or failed) model keeps no training data or index
+        _nets.set_validation(net, None)
+        net.criterion_.set_reference(None, None)
+    return net
