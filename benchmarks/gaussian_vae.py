@@ -1,14 +1,25 @@
-"""A Gaussian-prior VAE baseline of the same size as :class:`skdvae.DiffusionVAE`.
+"""A Gaussian-prior VAE baseline sharing the size and budget of DiffusionVAE.
 
 The benchmark compares the diffusion VAE with the model it claims to improve
 on: a standard VAE whose latent prior is N(0, I). To make the comparison about
-the prior and not about capacity or training time, the baseline is built from
-the same torch modules as the diffusion VAE (:class:`skdvae.networks.EncoderMean`
-as encoder body, :class:`skdvae.networks.Decoder` with its learned Gaussian
-likelihood) with the same hidden sizes, and it is trained for the same number
-of epochs, with the same batch size, learning rate and early-stopping rule.
-:func:`benchmarks.peers.make_estimator` copies those settings from a
-``DiffusionVAE`` instance.
+the prior and not about capacity or training, the baseline shares
+DiffusionVAE's parts by construction rather than by copy:
+
+- the torch modules (:class:`skdvae.vae._modules.EncoderMean` as encoder body,
+  :class:`skdvae.vae._modules.Decoder` with its learned Gaussian likelihood),
+  with the same hidden sizes and the same input and output scaling;
+- the training settings, resolved by ``DiffusionVAE._training_settings``
+  (the "auto" batch size, learning rate, epochs, ``tol``,
+  ``n_iter_no_change``);
+- the skorch net of :func:`skdvae.vae._nets.make_net`: Adam, seeded
+  shuffling, no hidden validation split, a stop on non-finite losses and
+  early stopping on the smoothed training loss (``train_loss_smooth``);
+- the whole-batch :class:`skdvae.vae._nets.BatchDataset` drawing the
+  reparameterisation noise from its own seeded generator;
+- float64 inference through :func:`skdvae.utils._torch.predict`.
+
+:func:`benchmarks.peers.make_estimator` copies the settings of the
+``DiffusionVAE`` it is compared with.
 """
 
 import numpy as np
@@ -16,36 +27,74 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
+from skorch.callbacks import Callback
 
 __all__ = ["GaussianVAE"]
 
 
-class _VAEModule(torch.nn.Module):
+class _GaussianVAEModule(torch.nn.Module):
     """Encoder (mean and log-variance) and decoder of a Gaussian VAE."""
 
-    def __init__(self, n_features, n_components, encoder_sizes, decoder_sizes, act):
+    def __init__(self, n_features, n_components, hidden_layer_sizes):
         from skdvae.vae._modules import Decoder, EncoderMean
 
         super().__init__()
         self.n_components = int(n_components)
-        self.encoder = EncoderMean(n_features, 2 * n_components, encoder_sizes, act)
-        self.decoder = Decoder(n_components, n_features, decoder_sizes, act)
+        self.encoder = EncoderMean(n_features, 2 * n_components, hidden_layer_sizes)
+        self.decoder = Decoder(n_components, n_features, hidden_layer_sizes)
 
     def encode(self, x):
+        """Posterior mean and log-variance of ``x``."""
         h = self.encoder(x)
         return h[:, : self.n_components], h[:, self.n_components :]
 
-    def loss(self, x, noise, beta):
-        """Negative ELBO per sample, averaged over the batch."""
+    def latent_mean(self, x):
+        """Posterior mean of ``x`` (the embedding)."""
+        return self.encode(x)[0]
+
+    def forward(self, x, eps):
+        """One reparameterised pass: reconstruction, posterior, likelihood."""
+        mean, log_var = self.encode(x)
+        x_hat = self.decoder(mean + torch.exp(0.5 * log_var) * eps)
+        decoder = self.decoder
+        return x_hat, mean, log_var, decoder.log_noise_var, decoder.out_scale
+
+
+class _NegativeELBO(torch.nn.Module):
+    """Negative ELBO per sample, batch mean; the target is the input itself."""
+
+    def __init__(self, kl_weight=1.0):
+        super().__init__()
+        self.kl_weight = kl_weight
+
+    def forward(self, y_pred, x):
         from skdvae.vae._losses import gaussian_nll
 
-        mean, log_var = self.encode(x)
-        z = mean + torch.exp(0.5 * log_var) * noise
-        nll = gaussian_nll(
-            x, self.decoder(z), self.decoder.log_noise_var, self.decoder.out_scale
-        )
+        x_hat, mean, log_var, log_noise_var, scale = y_pred
+        nll = gaussian_nll(x, x_hat, log_noise_var, scale)
         kl = 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(-1)
-        return (nll + beta * kl).mean()
+        return (nll + self.kl_weight * kl).mean()
+
+
+class _KLWarmup(Callback):
+    """Raise the KL weight linearly to ``beta`` over ``n_warmup`` epochs.
+
+    While it rises the objective changes, so early stopping starts afresh at
+    epoch ``n_warmup``: until then every epoch counts as an improvement (the
+    callback runs before ``early_stopping`` and clears its threshold).
+    """
+
+    def __init__(self, beta, n_warmup):
+        self.beta = beta
+        self.n_warmup = n_warmup
+
+    def on_epoch_begin(self, net, **kwargs):
+        ramp = min(1.0, len(net.history) / max(self.n_warmup, 1))
+        net.criterion_.kl_weight = self.beta * ramp
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) <= self.n_warmup:
+            dict(net.callbacks_)["early_stopping"].dynamic_threshold_ = np.inf
 
 
 class GaussianVAE(TransformerMixin, BaseEstimator):
@@ -56,46 +105,44 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
     n_components : int, default=2
         Latent dimension.
     hidden_layer_sizes : tuple of int, default=(64, 64)
-        Hidden widths of the encoder.
-    decoder_hidden_layer_sizes : tuple of int or None, default=None
-        Hidden widths of the decoder; None means ``hidden_layer_sizes`` (as
-        in :class:`skdvae.DiffusionVAE`).
-    activation : {"silu", "relu", "tanh", "elu"}, default="silu"
-        Non-linearity of both networks.
+        Hidden widths of the encoder and of the decoder, as in
+        :class:`skdvae.DiffusionVAE`.
     batch_size : int or "auto", default="auto"
-        Minibatch size (capped by the number of samples); "auto" is
-        ``min(256, n_samples)``, as in :class:`skdvae.DiffusionVAE`.
-    learning_rate_init : float, default=1e-3
-        Adam learning rate.
+        Minibatch size, resolved by DiffusionVAE's own rule ("auto":
+        ``n_samples // 16`` clipped to [32, 128]).
+    learning_rate_init : float, default=2e-3
+        Adam step size.
     max_iter : int, default=200
         Maximum number of epochs.
     tol : float, default=1e-4
-        Minimum decrease of the epoch loss counted as an improvement.
-    n_iter_no_change : int or None, default=10
+        Minimum decrease of the smoothed training loss counted as an
+        improvement.
+    n_iter_no_change : int, default=10
         Stop after this many epochs without improvement (counted after the KL
-        warm-up); None trains for ``max_iter`` epochs.
+        warm-up), as DiffusionVAE's stages do.
     beta : float, default=1.0
         Weight of the KL term (1 is the ELBO).
     kl_warmup : float in [0, 1], default=0.25
         Fraction of ``max_iter`` over which the KL weight rises linearly from
-        ``beta / n_warmup`` to ``beta`` (KL annealing, Bowman et al. 2016), the
-        standard remedy against posterior collapse; 0 disables it.
+        ``beta / n_warmup`` to ``beta`` (KL annealing, Bowman et al. 2016),
+        the standard remedy against posterior collapse; no early stopping
+        while it rises. 0 disables it.
     init_noise_std : float, default=0.1
         Initial standard deviation of the Gaussian likelihood, relative to the
         data scale (it is learned). Starting at the data scale (1) lets the
         KL term win before the decoder has learned anything, and the model
         collapses to the data mean within a short training budget.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, the batches and the reparameterisation noise.
+        Seeds the initialisation, the batch order and the noise.
 
     Attributes
     ----------
-    module_ : torch.nn.Module
-        The trained encoder and decoder.
+    net_ : skorch.NeuralNet
+        The trained net; ``net_.module_`` holds the encoder and the decoder.
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float
-        Mean negative ELBO per epoch.
+        Mean negative ELBO per epoch (at that epoch's KL weight).
     n_features_in_ : int
         Number of features seen during fit.
 
@@ -118,10 +165,8 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         n_components=2,
         *,
         hidden_layer_sizes=(64, 64),
-        decoder_hidden_layer_sizes=None,
-        activation="silu",
         batch_size="auto",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -132,8 +177,6 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
-        self.decoder_hidden_layer_sizes = decoder_hidden_layer_sizes
-        self.activation = activation
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -144,30 +187,65 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         self.init_noise_std = init_noise_std
         self.random_state = random_state
 
-    def _build(self, X, rng):
-        decoder_sizes = self.decoder_hidden_layer_sizes
-        if decoder_sizes is None:
-            decoder_sizes = tuple(self.hidden_layer_sizes)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+    def _settings(self, n_train):
+        """DiffusionVAE's training settings for these parameters."""
+        from skdvae import DiffusionVAE
+
+        reference = DiffusionVAE(
+            self.n_components,
+            hidden_layer_sizes=self.hidden_layer_sizes,
+            batch_size=self.batch_size,
+            learning_rate_init=self.learning_rate_init,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+        )
+        return reference._training_settings(n_train)
+
+    def _build(self, X, settings, seeds):
+        from skdvae.vae._nets import EncoderNet, make_net
+        from skdvae.vae._prior import global_scale
+
+        n_warmup = int(np.ceil(self.kl_warmup * settings.max_iter))
+        warmup = ("kl_warmup", _KLWarmup(self.beta, n_warmup))
+        net = make_net(
+            EncoderNet,  # skorch's own get_loss: criterion(prediction, target)
+            _GaussianVAEModule,
+            stage="Gaussian VAE",
+            max_iter=settings.max_iter,
+            batch_size=settings.batch_size,
+            learning_rate_init=settings.learning_rate_init,
+            tol=settings.tol,
+            n_iter_no_change=settings.n_iter_no_change,
+            valid_dataset=None,
+            shuffle_seed=seeds[1],
+            verbose=settings.verbose,
+            device=settings.device,
+            module_params={
+                "n_features": X.shape[1],
+                "n_components": settings.n_components,
+                "hidden_layer_sizes": settings.hidden_layer_sizes,
+            },
+            criterion_params={},
+            criterion=_NegativeELBO,
+            extra_callbacks=[warmup],
+        )
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            module = _VAEModule(
-                X.shape[1],
-                self.n_components,
-                self.hidden_layer_sizes,
-                decoder_sizes,
-                self.activation,
-            )
-        shift = X.mean(axis=0)
-        scale = float(np.sqrt(((X - shift) ** 2).sum(axis=1).mean())) or 1.0
-        module.encoder.set_input_scaling(shift, scale)
-        module.decoder.set_output_scaling(shift, scale)
+            torch.manual_seed(seeds[0])
+            net.initialize()
+        module, scale = net.module_, global_scale(X)
+        module.encoder.set_input_scaling(X.mean(axis=0), scale)
+        module.decoder.set_output_scaling(X.mean(axis=0), scale)
         with torch.no_grad():
             module.decoder.log_noise_var.fill_(2.0 * np.log(self.init_noise_std))
-        return module
+        return net
 
     def fit(self, X, y=None):
-        """Train the VAE on ``X`` by minibatch Adam on the negative ELBO.
+        """Train the VAE on ``X`` (minibatch Adam on the negative ELBO).
+
+        The KL weight first rises over ``ceil(kl_warmup * max_iter)`` epochs,
+        without early stopping; training then goes on under DiffusionVAE's
+        stopping rule, up to ``max_iter`` epochs in all.
 
         Parameters
         ----------
@@ -181,71 +259,38 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         self : GaussianVAE
             The fitted estimator.
         """
+        from skdvae.utils._torch import as_tensor, torch_threads
+        from skdvae.vae._nets import BatchDataset
+
         X = check_array(X, dtype=np.float64, ensure_min_samples=2)
         self.n_features_in_ = X.shape[1]
-        rng = check_random_state(self.random_state)
-        self.module_ = self._build(X, rng)
-        data = torch.as_tensor(X, dtype=torch.float32)
-        gen = torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)  # as DiffusionVAE: small nets run faster so
-        try:
-            self._train(data, gen)
-        finally:
-            torch.set_num_threads(previous)
+        seeds = check_random_state(self.random_state).randint(2**31 - 1, size=3)
+        settings = self._settings(X.shape[0])
+        self.net_ = self._build(X, settings, [int(s) for s in seeds])
+        X32 = as_tensor(X)
+        noise = ("eps", settings.n_components, int(seeds[2]))
+        data = BatchDataset({"x": X32}, y=X32, noise=noise)
+        with torch_threads():
+            self.net_.partial_fit(data)
+        self.n_iter_ = len(self.net_.history)
+        self.loss_curve_ = list(self.net_.history[:, "train_loss"])
         return self
-
-    def _train(self, data, gen):
-        optimizer = torch.optim.Adam(
-            self.module_.parameters(), lr=self.learning_rate_init
-        )
-        self.loss_curve_ = []
-        best, stall = np.inf, 0
-        n_warmup = int(np.ceil(self.kl_warmup * self.max_iter))
-        for epoch in range(self.max_iter):
-            beta = self.beta * min(1.0, (epoch + 1) / max(n_warmup, 1))
-            self.loss_curve_.append(self._epoch(data, optimizer, gen, beta))
-            if epoch + 1 < n_warmup:  # the objective still changes: no stopping
-                continue
-            if self.loss_curve_[-1] < best - self.tol:
-                best, stall = self.loss_curve_[-1], 0
-            else:
-                stall += 1
-            if self.n_iter_no_change is not None and stall >= self.n_iter_no_change:
-                break
-        self.n_iter_ = len(self.loss_curve_)
-
-    def _epoch(self, data, optimizer, gen, beta):
-        n = data.shape[0]
-        batch = 256 if self.batch_size == "auto" else int(self.batch_size)
-        batch = max(1, min(batch, n))
-        order = torch.randperm(n, generator=gen)
-        total = 0.0
-        for start in range(0, n, batch):
-            x = data[order[start : start + batch]]
-            noise = torch.randn(x.shape[0], self.n_components, generator=gen)
-            loss = self.module_.loss(x, noise, beta)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * x.shape[0]
-        return total / n
 
     def transform(self, X):
         """Return the posterior means of ``X``, shape (n_samples, n_components)."""
-        check_is_fitted(self, "module_")
+        from skdvae.utils._torch import predict
+
+        check_is_fitted(self, "net_")
         X = check_array(X, dtype=np.float64)
-        with torch.no_grad():
-            mean, _ = self.module_.encode(torch.as_tensor(X, dtype=torch.float32))
-        return mean.numpy().astype(np.float64)
+        return predict(self.net_.module_, X, "latent_mean")
 
     def inverse_transform(self, Z):
         """Decode latent points ``Z`` to data space (the decoder mean)."""
-        check_is_fitted(self, "module_")
+        from skdvae.utils._torch import predict
+
+        check_is_fitted(self, "net_")
         Z = check_array(Z, dtype=np.float64)
-        with torch.no_grad():
-            X = self.module_.decoder(torch.as_tensor(Z, dtype=torch.float32))
-        return X.numpy().astype(np.float64)
+        return predict(self.net_.module_.decoder, Z)
 
     def sample(self, n_samples=1, random_state=None):
         """Decode ``n_samples`` draws of the N(0, I) prior.

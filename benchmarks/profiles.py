@@ -13,8 +13,11 @@
     on all six synthetic sets over five seeds, Frey faces and Fashion-MNIST,
     and the pipeline search on digits and a Fashion-MNIST subset.
 
-``tiny`` measures in the runner's own process (``isolate=False``) to stay
-fast; the other profiles run every fit in a fresh child process.
+``tiny`` measures in the runner's own process (``isolate=False``) and with
+one BLAS thread (``blas_threads=1``) to stay fast on a busy machine, where
+multi-threaded BLAS on small matrices can wait on busy cores for 100 times
+longer than it computes; the other profiles run every fit in a fresh child
+process with the libraries' own thread settings.
 
 The two VAEs share one training budget (``vae_params``): the Gaussian VAE
 copies the network sizes and budget of the ``DiffusionVAE`` built from them.
@@ -23,8 +26,10 @@ copies the network sizes and budget of the ``DiffusionVAE`` built from them.
 from dataclasses import dataclass, field
 
 __all__ = [
+    "GENERATIVE_METHODS",
     "MANIFOLD_METHODS",
     "PROFILES",
+    "VAE_METHODS",
     "GenerativeCase",
     "ManifoldCase",
     "Profile",
@@ -43,6 +48,8 @@ MANIFOLD_METHODS = (
 )
 #: The generative models compared on the same data.
 GENERATIVE_METHODS = ("DiffusionVAE", "GaussianVAE", "DiffusionMap")
+#: The two VAEs, which share one training budget (``Profile.vae_params``).
+VAE_METHODS = ("DiffusionVAE", "GaussianVAE")
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,11 @@ class Profile:
     memory_limit_mb: float = 16_000.0
     warmup: bool = True
     isolate: bool = True
+    blas_threads: int | None = None
+
+    def method_params(self, method):
+        """Constructor settings the profile gives ``method`` (the VAE budget)."""
+        return dict(self.vae_params) if method in VAE_METHODS else {}
 
 
 _GRID_2D = (
@@ -143,7 +155,8 @@ _GRID_24D = (
 
 _TINY = Profile(
     name="tiny",
-    description="every section on a few hundred points (the runner's test)",
+    description="every section on a few hundred points, one BLAS thread "
+    "(the runner's test)",
     manifold=(ManifoldCase("swiss_roll", 300, 2, 60, ("DiffusionMap", "Isomap")),),
     trust_max_samples=300,
     scale=dict(
@@ -174,6 +187,7 @@ _TINY = Profile(
     timeout=120.0,
     warmup=False,
     isolate=False,
+    blas_threads=1,
 )
 
 _QUICK = Profile(

@@ -1,29 +1,36 @@
-"""Write the benchmark results as Markdown (report.md) and JSON (results.json)."""
+"""Write the benchmark results as Markdown (report.md) and JSON (results.json).
+
+The report is the header (provenance, environment, methods, how it is
+measured), the target verdicts, one part per section (generative fidelity,
+real data, manifold learning, scale, pipelines) and the list of failures.
+Every number comes from the results; nothing is computed here.
+"""
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.markdown import table
-from benchmarks.report_sections import (
+from benchmarks.report_tables import (
+    fmt,
     generative_section,
     manifold_section,
     pipelines_section,
+    pm,
     real_section,
     scale_section,
+    table,
 )
 
-__all__ = ["render", "write", "write_json"]
+__all__ = ["fmt", "pm", "render", "table", "write", "write_json"]
+
+# ----------------------------------------------------- whole report
 
 
 def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
+    if isinstance(obj, (np.integer, np.floating, np.ndarray)):
+        return obj.tolist()  # Python scalars, or nested lists
     if isinstance(obj, Path):
         return str(obj)
     return repr(obj)
@@ -82,7 +89,7 @@ def _peers(results):
 _MEASUREMENT = """
 ## How it is measured
 
-- Every fit runs in a fresh child process (`python -m benchmarks.worker`). Fit time
+- Every fit runs in a fresh child process (`python -m benchmarks.measure`). Fit time
   is the wall time of `fit_transform` on the training data. Peak memory is the
   maximum resident memory of the child during the fit *above its baseline*, the
   baseline being taken after imports, data loading and warm-up (sampled every 5 ms,
@@ -98,8 +105,9 @@ _MEASUREMENT = """
 - Trustworthiness and continuity (k = 10) are computed on a seeded subsample of
   the training embedding; the same points for every method.
 - The two VAEs share one budget: the Gaussian-prior VAE (`benchmarks/gaussian_vae.py`)
-  is built from the same torch modules with the same hidden sizes, batch size,
-  learning rate and stopping rule as `DiffusionVAE`, and trains for up to
+  is trained through skorch by DiffusionVAE's own glue: the same torch modules and
+  hidden sizes, the same resolved batch size ("auto": 32 to 128), learning rate and
+  stopping rule (smoothed training loss, `tol`, `n_iter_no_change`), and up to
   `2 * max_iter` epochs (DiffusionVAE trains two stages of up to `max_iter` each).
   It uses KL warm-up and a small initial likelihood variance so that it does not
   collapse to the data mean within that budget; both fit times are reported.
@@ -115,9 +123,7 @@ def _targets(results):
         [f"#{t['issue']}", t["target"], t["measured"], f"**{t['status']}**"]
         for t in results.get("targets", [])
     ]
-    counts = {}
-    for t in results.get("targets", []):
-        counts[t["status"]] = counts.get(t["status"], 0) + 1
+    counts = Counter(t["status"] for t in results.get("targets", []))
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     return [
         "",

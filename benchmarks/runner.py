@@ -1,33 +1,271 @@
-"""Run a benchmark profile end to end and write the report."""
+"""Run a benchmark profile end to end: context, provenance, sections, report.
 
+- :class:`Progress` and :class:`Context`: what every section needs (the
+  profile, where to write, how to measure a method and report progress);
+- :func:`describe_environment`: hardware, software and provenance for the
+  report header;
+- :func:`run`: the sections in report order, the list of problems, the
+  target verdicts, then the Markdown report, the JSON results and figures.
+"""
+
+import datetime
+import os
+import platform
+import shlex
+import subprocess
+import sys
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
-from benchmarks import (
-    environment,
-    generative,
-    manifold,
-    pipelines,
-    realdata,
-    report,
-    scale,
-    targets,
-)
-from benchmarks.context import Context, Progress
-from benchmarks.peers import PEERS
+from threadpoolctl import threadpool_limits
+
+from benchmarks import embeddings, generative, report, targets
+from benchmarks.data import DataUnavailable
+from benchmarks.measure import measure
+from benchmarks.peers import PEERS, peer_status
 from benchmarks.profiles import get_profile
 
-__all__ = ["SECTIONS", "default_out", "run"]
+__all__ = [
+    "SECTIONS",
+    "Context",
+    "Progress",
+    "default_out",
+    "describe_environment",
+    "run",
+]
+
+
+class Progress:
+    """Plain progress lines with the elapsed time, on standard error.
+
+    Parameters
+    ----------
+    stream : file-like, default=sys.stderr
+        Where the lines go.
+    """
+
+    def __init__(self, stream=None):
+        self.stream = sys.stderr if stream is None else stream
+        self.start = time.perf_counter()
+
+    def elapsed(self):
+        """Seconds since the run started."""
+        return time.perf_counter() - self.start
+
+    def __call__(self, *parts):
+        """Print one line: elapsed minutes:seconds, then ``parts``."""
+        minutes, seconds = divmod(int(self.elapsed()), 60)
+        text = "  ".join(str(p) for p in parts)
+        print(f"[{minutes:3d}:{seconds:02d}] {text}", file=self.stream, flush=True)
+
+
+def _describe_measurement(result):
+    """One-line summary of a :class:`~benchmarks.measure.Measurement`."""
+    if not result.ok:
+        first = (result.error or "").strip().splitlines()
+        return f"{result.status.upper()}: {first[-1] if first else ''}"
+    fit = result.time_s.get("fit", float("nan"))
+    mem = result.peak_mb.get("fit", float("nan"))
+    return f"fit {fit:.2f} s, peak {mem:.0f} MiB (total {result.wall_s:.0f} s)"
+
+
+@dataclass
+class Context:
+    """What every section needs: the profile, where to write, how to report.
+
+    Attributes
+    ----------
+    profile : benchmarks.profiles.Profile
+        The configuration.
+    out : pathlib.Path
+        Output folder (report, JSON, ``figures/``).
+    work : pathlib.Path
+        Scratch folder for data handed to child processes.
+    progress : Progress
+        Progress printer.
+    status : dict
+        Peer name to ``(ok, detail)``, filled lazily.
+    """
+
+    profile: object
+    out: Path
+    work: Path
+    progress: Progress = field(default_factory=Progress)
+    status: dict = field(default_factory=dict)
+
+    @property
+    def figures(self):
+        """Folder of the PNG figures (created on first use)."""
+        path = self.out / "figures"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def available(self, method):
+        """``(ok, detail)`` for peer ``method``, cached."""
+        if method not in self.status:
+            self.status[method] = peer_status(method)
+        return self.status[method]
+
+    def unavailable(self, method):
+        """The report row of ``method`` if it cannot run here, else None."""
+        ok, detail = self.available(method)
+        if ok:
+            return None
+        return {"method": method, "status": "unavailable", "error": detail}
+
+    def case(self, label, dataset, func, *args):
+        """``func(self, *args)``, or a ``skipped`` entry if data are missing."""
+        try:
+            return func(self, *args)
+        except DataUnavailable as exc:
+            self.progress(label, "SKIPPED", exc)
+            return {"dataset": dataset, "skipped": str(exc)}
+
+    def run(
+        self,
+        label,
+        method,
+        n_components,
+        paths,
+        steps,
+        params=None,
+        seed=0,
+        timeout=None,
+    ):
+        """Measure ``method`` in a child process and print a progress line.
+
+        ``params`` add to the profile's own settings of the method (the
+        VAEs' shared budget, :meth:`~benchmarks.profiles.Profile.method_params`).
+        """
+        result = measure(
+            method,
+            n_components,
+            paths,
+            self.work,
+            steps=steps,
+            params={**self.profile.method_params(method), **(params or {})},
+            random_state=seed,
+            sample_seed=seed,
+            timeout=timeout or self.profile.timeout,
+            memory_limit_mb=self.profile.memory_limit_mb,
+            warmup=self.profile.warmup and PEERS[method].numba,
+            isolate=self.profile.isolate,
+        )
+        self.progress(label, method, _describe_measurement(result))
+        return result
+
+
+_PACKAGES = (
+    "skdvae",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "torch",
+    "skorch",
+    "umap-learn",
+    "pynndescent",
+    "numba",
+    "POT",
+    "ripser",
+    "pyamg",
+    "matplotlib",
+    "pydiffmap",
+)
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gb():
+    try:
+        import psutil
+
+        return round(psutil.virtual_memory().total / 1024.0**3, 1)
+    except ImportError:
+        return None
+
+
+def _version(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _git():
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=_REPO_ROOT, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (
+        f"{commit}{' (uncommitted changes)' if dirty else ''}" if commit else "unknown"
+    )
+
+
+def describe_environment(profile, argv=None):
+    """Return the provenance of a run as a JSON-ready dictionary.
+
+    Parameters
+    ----------
+    profile : benchmarks.profiles.Profile
+        The profile being run.
+    argv : list of str or None, default=None
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    meta : dict
+        ``date``, ``command``, ``profile``, ``hardware`` (CPU model, logical
+        cores, usable cores, memory), ``python``, ``platform``, ``packages``
+        and ``git`` commit.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+        "command": "python -m benchmarks " + shlex.join(argv),
+        "profile": profile.name,
+        "profile_description": profile.description,
+        "hardware": {
+            "cpu": _cpu_model(),
+            "logical_cores": os.cpu_count(),
+            "usable_cores": usable,
+            "memory_gb": _memory_gb(),
+        },
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "git": _git(),
+    }
+
 
 #: Sections in report order, with the function that runs each.
 SECTIONS = {
-    "generative": generative.run,
-    "real": realdata.run,
-    "manifold": manifold.run,
-    "scale": scale.run,
-    "pipelines": pipelines.run,
+    "generative": generative.run_synthetic,
+    "real": generative.run_real,
+    "manifold": embeddings.run_manifold,
+    "scale": embeddings.run_scale,
+    "pipelines": embeddings.run_pipelines,
 }
 _RESULTS_ROOT = Path(__file__).resolve().parent / "results"
 
@@ -120,11 +358,12 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
     out = Path(out) if out is not None else default_out(profile.name)
     out.mkdir(parents=True, exist_ok=True)
     _clean(out)
-    results = {"meta": environment.describe(profile, argv), "sections": {}}
+    results = {"meta": describe_environment(profile, argv), "sections": {}}
     results["meta"]["isolated"] = profile.isolate
     progress = Progress(stream)
     progress(f"profile {profile.name}: {profile.description}; output in {out}")
-    with tempfile.TemporaryDirectory(prefix="skdvae-bench-") as work:
+    blas = threadpool_limits(limits=profile.blas_threads)  # None: no limit
+    with tempfile.TemporaryDirectory(prefix="skdvae-bench-") as work, blas:
         ctx = Context(profile, out, Path(work), progress)
         for name in names:
             _run_section(ctx, name, SECTIONS[name], results, out)

@@ -9,7 +9,7 @@ higher trustworthiness, the lower round-trip error), so a target is never met
 by picking a weak peer configuration.
 """
 
-from benchmarks.scale import fastest, finite
+import numpy as np
 
 __all__ = ["evaluate"]
 
@@ -27,6 +27,16 @@ _TRUST = "DiffusionMap trustworthiness within 0.02 of UMAP's (50,000 points)"
 _MEMORY = "DiffusionMap peak memory < 2 GB (50,000 points)"
 _ROUNDTRIP = "held-out inverse_transform round-trip error below UMAP's (2-D)"
 _LARGE = "200,000 points fit in under a minute"
+
+
+def fastest(rows, prefix):
+    """The finished row of the fastest method whose name starts with ``prefix``."""
+    return min(_ok_rows(rows, prefix), key=lambda r: r["fit_s"], default=None)
+
+
+def finite(value):
+    """True if ``value`` is a finite number."""
+    return value is not None and bool(np.isfinite(value))
 
 
 def _target(issue, text, measured, passed, at_size=True):

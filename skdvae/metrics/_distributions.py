@@ -4,6 +4,7 @@ Public names are re-exported by :mod:`skdvae.metrics`. The
 Gromov-Wasserstein distance needs the optional dependency POT.
 """
 
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -13,14 +14,9 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
 from skdvae.datasets import distance_to_manifold
+from skdvae.utils._sklearn_compat import Interval, validate_params
 
-from ._validation import (
-    _check_2d,
-    _check_int,
-    _check_positive,
-    _import_optional,
-    _subsample,
-)
+from ._validation import _check_2d, _check_upper, _import_optional, _subsample
 
 __all__ = [
     "ModeCoverage",
@@ -35,6 +31,15 @@ __all__ = [
 # --------------------------------------------------------------------------
 # Distribution-level distances
 # --------------------------------------------------------------------------
+@validate_params(
+    {
+        "X": ["array-like"],
+        "Y": ["array-like"],
+        "max_samples": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def gromov_wasserstein(X, Y, max_samples=1000, random_state=None):
     """Gromov-Wasserstein discrepancy between two point clouds.
 
@@ -87,7 +92,6 @@ def gromov_wasserstein(X, Y, max_samples=1000, random_state=None):
     """
     ot = _import_optional("ot")
     X, Y = _check_2d(X, 2), _check_2d(Y, 2)
-    max_samples = _check_int(max_samples, "max_samples", 2)
     rng = check_random_state(random_state)
     costs = []
     for A in (X, Y):
@@ -132,6 +136,14 @@ def _coverage_fraction(queries, centres, radii):
     return float(np.concatenate(inside).mean())
 
 
+@validate_params(
+    {
+        "real": ["array-like"],
+        "fake": ["array-like"],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def precision_recall(real, fake, n_neighbors=5):
     """Improved precision and recall of generated samples (k-NN manifolds).
 
@@ -178,8 +190,7 @@ def precision_recall(real, fake, n_neighbors=5):
             f"real and fake must have the same number of features, got "
             f"{real.shape[1]} and {fake.shape[1]}."
         )
-    high = min(real.shape[0], fake.shape[0]) - 1
-    n_neighbors = _check_int(n_neighbors, "n_neighbors", 1, high)
+    _check_upper(n_neighbors, "n_neighbors", min(len(real), len(fake)) - 1)
     precision = _coverage_fraction(fake, real, _knn_radii(real, n_neighbors))
     recall = _coverage_fraction(real, fake, _knn_radii(fake, n_neighbors))
     return PrecisionRecall(precision, recall)
@@ -193,6 +204,15 @@ class ModeCoverage(NamedTuple):
     counts: np.ndarray
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "centers": ["array-like"],
+        "std": [Interval(Real, 0, None, closed="neither")],
+        "n_std": [Interval(Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mode_coverage(X, centers, std, n_std=3.0):
     """Mode coverage of samples from a mixture of isotropic Gaussians.
 
@@ -238,7 +258,7 @@ def mode_coverage(X, centers, std, n_std=3.0):
         raise ValueError(
             f"X has {X.shape[1]} features but centers has {centers.shape[1]}."
         )
-    radius = _check_positive(std, "std") * _check_positive(n_std, "n_std")
+    radius = float(std) * float(n_std)
     nn = NearestNeighbors(n_neighbors=1).fit(centers)
     dist, nearest = (a[:, 0] for a in nn.kneighbors(X))
     good = dist <= radius

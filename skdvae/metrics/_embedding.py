@@ -3,6 +3,8 @@
 Public names are re-exported by :mod:`skdvae.metrics`.
 """
 
+from numbers import Integral
+
 import numpy as np
 from scipy.spatial.distance import pdist
 from scipy.stats import spearmanr
@@ -10,7 +12,9 @@ from sklearn.manifold import trustworthiness as _sk_trustworthiness
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
-from ._validation import _check_int, _check_paired, _subsample
+from skdvae.utils._sklearn_compat import Interval, validate_params
+
+from ._validation import _check_paired, _check_upper, _subsample
 
 __all__ = [
     "continuity",
@@ -23,6 +27,14 @@ __all__ = [
 # --------------------------------------------------------------------------
 # Neighbourhood preservation
 # --------------------------------------------------------------------------
+@validate_params(
+    {
+        "X": ["array-like"],
+        "Z": ["array-like"],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def trustworthiness(X, Z, n_neighbors=10):
     """Measure whether neighbours in the embedding are true neighbours.
 
@@ -62,10 +74,17 @@ def trustworthiness(X, Z, n_neighbors=10):
     1.0
     """
     X, Z = _check_paired(X, Z)
-    _check_int(n_neighbors, "n_neighbors", 1)
     return float(_sk_trustworthiness(X, Z, n_neighbors=n_neighbors))
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "Z": ["array-like"],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def continuity(X, Z, n_neighbors=10):
     """Measure whether true neighbours stay neighbours in the embedding.
 
@@ -105,10 +124,18 @@ def continuity(X, Z, n_neighbors=10):
     True
     """
     X, Z = _check_paired(X, Z)
-    _check_int(n_neighbors, "n_neighbors", 1)
     return float(_sk_trustworthiness(Z, X, n_neighbors=n_neighbors))
 
 
+@validate_params(
+    {
+        "true_params": ["array-like"],
+        "Z": ["array-like"],
+        "max_samples": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def spearman_correlation(true_params, Z, max_samples=1000, random_state=None):
     """Spearman correlation of pairwise distances in parameter and latent space.
 
@@ -154,7 +181,6 @@ def spearman_correlation(true_params, Z, max_samples=1000, random_state=None):
     params = np.asarray(true_params)
     params = params.reshape(-1, 1) if params.ndim == 1 else params
     params, Z = _check_paired(params, Z, ("true_params", "Z"))
-    max_samples = _check_int(max_samples, "max_samples", 2)
     idx = _subsample(len(Z), max_samples, check_random_state(random_state))
     d_true, d_emb = pdist(params[idx]), pdist(Z[idx])
     if np.ptp(d_true) == 0 or np.ptp(d_emb) == 0:
@@ -162,6 +188,14 @@ def spearman_correlation(true_params, Z, max_samples=1000, random_state=None):
     return float(spearmanr(d_true, d_emb).statistic)
 
 
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "X_decoded": ["array-like"],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def local_bilipschitz(Z, X_decoded, n_neighbors=10):
     """Local bi-Lipschitz constant of a decoder at each latent point.
 
@@ -205,7 +239,7 @@ def local_bilipschitz(Z, X_decoded, n_neighbors=10):
     True
     """
     Z, X = _check_paired(Z, X_decoded, ("Z", "X_decoded"))
-    n_neighbors = _check_int(n_neighbors, "n_neighbors", 1, Z.shape[0] - 1)
+    _check_upper(n_neighbors, "n_neighbors", Z.shape[0] - 1)
     nn = NearestNeighbors(n_neighbors=n_neighbors).fit(Z)
     dz, idx = nn.kneighbors(return_distance=True)
     # One neighbour rank at a time: O(n * n_features) memory, not O(n k d).

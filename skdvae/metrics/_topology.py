@@ -4,11 +4,15 @@ Public names are re-exported by :mod:`skdvae.metrics`. The persistence
 diagrams come from the optional dependency ripser.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from sklearn.utils import check_random_state
 
-from ._validation import _check_2d, _check_int, _check_positive, _import_optional
+from skdvae.utils._sklearn_compat import Interval, validate_params
+
+from ._validation import _check_2d, _import_optional
 
 __all__ = [
     "COMPONENT_GAP_FACTOR",
@@ -56,16 +60,6 @@ def _scales_from_h0(deaths):
     return n_gaps, float(d[n_gaps]) if n_gaps < d.size else 0.0, gap
 
 
-def _check_betti_args(X, max_dim, max_samples, threshold):
-    """Validate the arguments of :func:`betti_numbers`."""
-    X = _check_2d(X, 2)
-    max_dim = _check_int(max_dim, "max_dim", 0)
-    max_samples = _check_int(max_samples, "max_samples", 2)
-    if threshold is not None:
-        threshold = _check_positive(threshold, "threshold")
-    return X, max_dim, max_samples, threshold
-
-
 def _h0_deaths(ripser, D):
     """Finite H0 deaths (minimum spanning tree edge lengths) of distances ``D``."""
     deaths = ripser(D, maxdim=0, distance_matrix=True)["dgms"][0][:, 1]
@@ -105,6 +99,16 @@ def _count_bars(ripser, D, max_dim, rule):
     return counts
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "max_dim": [Interval(Integral, 0, None, closed="left")],
+        "max_samples": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+        "threshold": [Interval(Real, 0, None, closed="neither"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def betti_numbers(X, max_dim=2, max_samples=600, random_state=None, threshold=None):
     """Estimate the Betti numbers of the shape sampled by ``X``.
 
@@ -185,9 +189,7 @@ def betti_numbers(X, max_dim=2, max_samples=600, random_state=None, threshold=No
     (1, 1)
     """
     ripser = _import_optional("ripser").ripser
-    X, max_dim, max_samples, threshold = _check_betti_args(
-        X, max_dim, max_samples, threshold
-    )
+    X = _check_2d(X, 2)
     landmarks = _maxmin_subsample(X, max_samples, check_random_state(random_state))
     D = squareform(pdist(landmarks))
     deaths = _h0_deaths(ripser, D)

@@ -75,9 +75,10 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         its reconstructions and samples are closer to the manifold and it fits
         faster; on the torus SpectralNet learns the leading eigenvectors,
         which describe only the large circle.
-    hidden_layer_sizes : array-like of int, default=(64, 64)
+    hidden_layer_sizes : int or array-like of int, default=(64, 64)
         Hidden widths of each of the three networks (encoder mean, covariance
-        head, decoder).
+        head, decoder); an int is one hidden layer, as in
+        :class:`sklearn.neural_network.MLPRegressor`.
     n_neighbors : int, default=30
         Neighbours of each point (itself included) in data space: for the
         kernel graph of the diffusion map or SpectralNet, and for the local
@@ -152,8 +153,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         The fitted diffusion map of the regression route (None for
         SpectralNet).
     eigenvalues_ : ndarray of shape (n_components,)
-        Eigenvalues found by the SpectralNet route's Rayleigh-Ritz step (only
-        for ``encoder="spectralnet"``).
+        Eigenvalues of the latent coordinates: those of ``diffusion_map_``
+        on the regression route, those found by the Rayleigh-Ritz step on
+        the SpectralNet route.
     embedding_ : ndarray of shape (n_samples_fit, n_components)
         ``transform`` of the training data (float64).
     stationary_distribution_ : ndarray of shape (n_samples_fit,)
@@ -455,15 +457,10 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return tuple(int(h) for h in sizes)
 
     def _training_settings(self, n_train):
-        if self.batch_size == "auto":
-            # At least 16 optimiser steps per epoch on small data sets.
-            batch_size = min(n_train, max(32, min(128, n_train // 16)))
-        else:
-            batch_size = min(self.batch_size, n_train)
         return _stages.TrainingSettings(
             n_components=self.n_components,
             hidden_layer_sizes=self._hidden_layer_sizes(),
-            batch_size=batch_size,
+            batch_size=_stages.resolve_batch_size(self.batch_size, n_train),
             max_iter=self.max_iter,
             learning_rate_init=self.learning_rate_init,
             tol=self.tol,

@@ -207,6 +207,8 @@ def make_net(
     criterion_params,
     relative_tol=False,
     param_groups=(),
+    criterion=None,
+    extra_callbacks=(),
 ):
     """Build a skorch net with explicit settings (nothing left to defaults).
 
@@ -218,9 +220,13 @@ def make_net(
     and ``n_iter_no_change`` as in scikit-learn (``relative_tol`` makes
     ``tol`` relative, for losses with no natural unit). Batches are
     shuffled with a seeded ``torch.Generator``. ``param_groups`` are
-    skorch's ``(pattern, options)`` optimiser groups.
+    skorch's ``(pattern, options)`` optimiser groups. ``criterion`` replaces
+    the net class's own criterion and ``extra_callbacks`` (named callbacks)
+    run before the built-in ones; the benchmarks' Gaussian-prior VAE uses
+    both to share this training loop.
     """
     callbacks = [
+        *extra_callbacks,
         ("stop_on_non_finite", StopOnNonFinite(stage)),
         ("smoothed_loss", SmoothedLoss()),
         (
@@ -236,7 +242,7 @@ def make_net(
     ]
     return net_class(
         module=module,
-        criterion=_CRITERIA[net_class],
+        criterion=_CRITERIA[net_class] if criterion is None else criterion,
         optimizer=torch.optim.Adam,
         lr=learning_rate_init,
         optimizer__param_groups=list(param_groups),

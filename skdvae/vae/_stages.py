@@ -42,6 +42,7 @@ __all__ = [
     "fit_regression_encoder",
     "fit_spectralnet_encoder",
     "fit_transition",
+    "resolve_batch_size",
     "training_degree",
     "transition_validation",
     "validation_split",
@@ -96,6 +97,18 @@ class EncoderFit(NamedTuple):
     diffusion_map: DiffusionMap | None
     eigenvalues: np.ndarray
     degree: np.ndarray | None
+
+
+def resolve_batch_size(batch_size, n_train):
+    """Minibatch size for ``n_train`` training points.
+
+    ``"auto"`` is ``n_train // 16`` clipped to [32, 128] (and at most
+    ``n_train``): at least 16 optimiser steps per epoch on small data sets,
+    batches of 128 on large ones. An int is capped at ``n_train``.
+    """
+    if batch_size == "auto":
+        return min(n_train, max(32, min(128, n_train // 16)))
+    return min(batch_size, n_train)
 
 
 def validation_split(X, n_validation, seed):

@@ -181,6 +181,23 @@ def test_gaussian_vae_learns_and_samples():
     np.testing.assert_allclose(refit.transform(X), vae.transform(X), atol=1e-6)
 
 
+def test_gaussian_vae_shares_the_diffusion_vae_budget():
+    from benchmarks.peers import make_estimator
+    from skdvae import DiffusionVAE
+
+    params = {"max_iter": 40, "n_iter_no_change": 2, "tol": 1.0}
+    vae = make_estimator("GaussianVAE", 2, 0, params)
+    assert vae.max_iter == 80  # two DiffusionVAE stages of 40 epochs
+    X = np.random.default_rng(0).normal(size=(600, 3))
+    vae.set_params(kl_warmup=0.0).fit(X)
+    settings = DiffusionVAE(**params)._training_settings(len(X))
+    assert vae.net_.batch_size == settings.batch_size == 37  # not 256
+    assert vae.net_.lr == settings.learning_rate_init
+    stopping = dict(vae.net_.callbacks_)["early_stopping"]
+    assert stopping.monitor == "train_loss_smooth"
+    assert vae.n_iter_ < 80  # stopped by the smoothed-loss rule
+
+
 def test_measure_reports_errors_and_unsupported_steps(tmp_path):
     X = np.random.default_rng(0).normal(size=(40, 3))
     paths = save_arrays(tmp_path, X_train=X, X_test=X[:5])
