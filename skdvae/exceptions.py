@@ -1,12 +1,42 @@
 """Public warnings and errors of skdvae."""
 
+import inspect
+import os
+
 __all__ = ["DisconnectedGraphWarning"]
 
 
 class DisconnectedGraphWarning(UserWarning):
     """The kernel graph has several connected components.
 
-    The eigenvalue 1 of the Markov operator is then repeated: the leading
-    non-trivial coordinates indicate components instead of describing the
-    geometry within them.
+    Informational: the eigenvalue 1 of the Markov operator is then repeated,
+    so :class:`skdvae.DiffusionMap` computes each component's own spectrum,
+    describes every component by its own diffusion coordinates in the shared
+    dimensions and displaces the components so that they do not overlap
+    (``component_labels_``, ``component_offsets_``).
     """
+
+
+def _user_stacklevel():
+    """``stacklevel`` of the first caller outside skdvae and scikit-learn.
+
+    For a warning issued by the function that calls this one. Frames inside
+    the package and inside scikit-learn (whose ``_fit_context`` wraps ``fit``,
+    and whose pipelines call ``fit_transform``) are skipped, so the warning
+    names the line of the user's code that started the computation.
+
+    Returns
+    -------
+    stacklevel : int
+    """
+    import sklearn
+
+    inside = tuple(
+        os.path.dirname(module.__file__) + os.sep
+        for module in (inspect.getmodule(_user_stacklevel), sklearn)
+    )
+    # Level 1 is the function that warns, the caller of this one.
+    frame, level = inspect.currentframe().f_back, 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level

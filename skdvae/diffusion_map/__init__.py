@@ -13,6 +13,9 @@ state; the mathematics lives in pure functions on arrays:
 - ``_eigensolvers``: seeded, deterministic sparse eigensolvers and the
   Nystrom extension;
 - ``_selection``: choice of non-redundant diffusion coordinates;
+- ``_components``: per-component spectra and shared, displaced coordinates
+  of a disconnected kernel graph, and the warning that says so;
+- ``_dimension``: the estimate of ``n_components="auto"``;
 - ``_landmarks``: landmark selection for large data;
 - ``_preimage``: the local linear pre-image of ``inverse_transform``;
 - ``_walk_step``: one step of the diffusion random walk in diffusion

@@ -2,7 +2,7 @@
 
 from scipy import sparse
 
-__all__ = ["check_sizes", "resolve_backend", "resolve_solver"]
+__all__ = ["check_sizes", "resolve_backend", "resolve_block_solver", "resolve_solver"]
 
 # "auto" eigensolver: dense up to DENSE_MAX_SAMPLES fitted points, shift-invert
 # ARPACK up to ARPACK_MAX_SAMPLES, AMG-preconditioned LOBPCG beyond (its cost
@@ -93,3 +93,15 @@ def resolve_solver(eigen_solver, n_fit):
     if n_fit <= DENSE_MAX_SAMPLES:
         return "dense"
     return "arpack" if n_fit <= ARPACK_MAX_SAMPLES else "amg"
+
+
+def resolve_block_solver(eigen_solver, n_block, n_eig):
+    """The eigensolver for one component of ``n_block`` points.
+
+    As :func:`resolve_solver`, except that a component with fewer than five
+    points per wanted eigenpair, too small for an iterative solver, is solved
+    densely.
+    """
+    if n_block < 5 * n_eig:
+        return "dense"
+    return resolve_solver(eigen_solver, n_block)

@@ -1,5 +1,7 @@
 """The DiffusionMap estimator."""
 
+import copy
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,7 +15,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skdvae.diffusion_map import _graph as graph
-from skdvae.diffusion_map._checks import check_sizes, resolve_backend, resolve_solver
+from skdvae.diffusion_map._checks import (
+    check_sizes,
+    resolve_backend,
+    resolve_block_solver,
+    resolve_solver,
+)
+from skdvae.diffusion_map._components import (
+    component_spectra,
+    disconnected_coordinates,
+    keep_dominant_component,
+    warn_disconnected,
+)
+from skdvae.diffusion_map._dimension import AUTO_EIGENVECTORS, estimate_n_components
 from skdvae.diffusion_map._eigensolvers import nystrom, solve_auto, top_eigenpairs
 from skdvae.diffusion_map._kernels import adaptive_neighbor
 from skdvae.diffusion_map._landmarks import choose_landmarks
@@ -47,8 +61,26 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     Parameters
     ----------
-    n_components : int, default=2
-        Number of diffusion coordinates.
+    n_components : int or "auto", default=2
+        Number of diffusion coordinates; the value used is ``n_components_``.
+        ``"auto"`` estimates it per connected component of the kernel graph
+        and takes the largest: the component's leading 12 non-trivial
+        eigenvectors are accepted in eigenvalue order when the leave-one-out
+        residual of a local linear fit on the nearest points in the
+        coordinates already accepted, over the eigenvector's spread, exceeds
+        0.3 (harmonics and products are explained and rejected); the count is
+        capped at twice the local-PCA dimension (components of 90 % variance
+        among 20 neighbours, median over points), and components under 250
+        points take the local-PCA dimension. Measured: circle and loop 2,
+        sphere and torus (R = 2, r = 1) 3, Swiss roll and S-curve 2, two
+        circles and the 5 x 5 Gaussian grid 2. A fit with ``"auto"`` equals
+        the fit with its estimate passed as an integer; it costs one more
+        eigensolve and is not available with ``metric="precomputed"``. By
+        hand: a closed curve needs 2, a surface at least its embedding
+        dimension (sphere 3), an elongated sheet 2 with ``"llr"``; more
+        coordinates resolve finer detail but make :meth:`sample` and the
+        pre-image noisier. Disconnected data need no extra coordinates for
+        the separation (see ``component_labels_``).
     n_neighbors : int, default=15
         Neighbours of each point in the kernel graph, the point itself
         included. The graph is the union of the kNN graphs, so a row may hold
@@ -90,7 +122,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         is kept (``component_mixing_``).
     n_candidates : int or None, default=None
         Eigenvectors examined by ``"llr"``. None means
-        ``max(10, 2 * n_components)``. Ignored by ``"first"``.
+        ``max(10, 2 * n_components_)``. Ignored by ``"first"``.
     metric : str, default="euclidean"
         Distance metric of the neighbour search, any metric of
         :class:`sklearn.neighbors.NearestNeighbors`, or ``"precomputed"``: ``X``
@@ -131,27 +163,37 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     Attributes
     ----------
-    embedding_ : ndarray of shape (n_samples, n_components)
+    embedding_ : ndarray of shape (n_samples, n_components_)
         Diffusion coordinates of the training data at the current ``t``.
-    eigenvalues_ : ndarray of shape (n_components,)
+    eigenvalues_ : ndarray of shape (n_components_,)
         Eigenvalues of the selected coordinates (Rayleigh quotients for
         combined eigenvectors).
-    eigenvectors_ : ndarray of shape (n_fit, n_components)
+    eigenvectors_ : ndarray of shape (n_fit, n_components_)
         Selected right eigenvectors ``psi`` of the Markov matrix at the fitted
         points, normalised so that ``sum_i pi_i psi_j(x_i)^2 = 1``.
-    components_ : ndarray of shape (n_components,)
+    n_components_ : int
+        Number of diffusion coordinates: ``n_components``, or its estimate.
+    components_ : ndarray of shape (n_components_,)
         Index of the eigenvector that dominates each coordinate among the
-        non-trivial ones (1 is the first non-trivial eigenvector).
-    component_mixing_ : ndarray of shape (n_candidates, n_components)
-        Each coordinate as a unit combination of the candidate eigenvectors.
+        non-trivial ones (1 is the first non-trivial eigenvector); on a
+        disconnected graph, its index in the candidate list.
+    component_mixing_ : ndarray of shape (n_candidates, n_components_)
+        Each coordinate as a combination of the candidate eigenvectors.
         With ``"first"`` this is the identity; ``"llr"`` may combine
         eigenvectors of nearly equal eigenvalue (see ``component_selection``).
+        On a disconnected graph the candidates are every component's
+        eigenvectors, its constant one included, and the columns are not
+        unit (see ``component_labels_``).
     candidate_eigenvalues_ : ndarray
-        Leading non-trivial eigenvalues that were computed.
-    component_novelty_ : ndarray of shape (n_components,) or None
+        Eigenvalues of the candidates: the leading non-trivial eigenvalues
+        that were computed, or on a disconnected graph each component's
+        leading eigenvalues in turn, its trivial 1 first.
+    component_novelty_ : ndarray or None
         Normalised leave-one-out residual of each coordinate given the ones
         before it (``"llr"`` only): near 0 for a harmonic, near 1 for a new
-        direction.
+        direction. Shape ``(n_components_,)``, or on a disconnected graph
+        ``(n_connected_components_, n_components_)`` with NaN where a small
+        component has fewer coordinates.
     X_fit_ : ndarray or sparse matrix of shape (n_fit, n_features)
         Points the spectrum was computed on (the training data or landmarks).
     epsilon_ : float
@@ -164,12 +206,32 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Neighbour search used: ``"exact"``, ``"approximate"``,
         ``"precomputed"`` or ``"estimator"``.
     eigen_solver_ : str
-        Eigensolver used.
+        Eigensolver used; on a disconnected graph the solvers of the
+        components joined by ``"+"`` (components with fewer than five points
+        per eigenpair are solved densely).
     n_connected_components_ : int
-        Connected components of the kernel graph. With more than one a
-        :class:`skdvae.exceptions.DisconnectedGraphWarning` is issued: the
-        eigenvalue 1 is then repeated and the leading coordinates separate the
-        components instead of describing the geometry within them.
+        Connected components of the kernel graph. With more than one an
+        informational :class:`skdvae.exceptions.DisconnectedGraphWarning` is
+        issued (see ``component_labels_``).
+    component_labels_ : ndarray of shape (n_fit,)
+        Connected component of each fitted point (all 0 when the graph is
+        connected). With several components the kernel is block diagonal and
+        each component's spectrum is computed on its own (same bandwidth,
+        alpha and scales; these are exact eigenpairs of the whole operator).
+        Each component gets its own non-redundant coordinates
+        (``component_selection`` per component) and shared coordinate ``j``
+        is the ``j``-th coordinate of the component the point lies in, so
+        two circles at ``n_components=2`` are two circles side by side. New
+        points are embedded within the component that holds most of their
+        kernel weight. A connected graph takes the classic path unchanged.
+    component_offsets_ : ndarray of shape (n_connected_components_, \
+n_components_) or None
+        Constant displacement of each component (before the ``lambda ** t``
+        scaling), a combination of the eigenvalue-1 component indicators: the
+        component centroids on their principal axes (or on a line, without a
+        data space or when they coincide), scaled so that balls of 1.5 times
+        each component's radius do not overlap, and centred under the
+        stationary distribution. None when the graph is connected.
     stationary_distribution_ : ndarray of shape (n_fit,)
         Stationary distribution of the random walk over the fitted points.
     transition_matrix_ : scipy.sparse.csr_matrix of shape (n_fit, n_fit)
@@ -207,7 +269,10 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "n_neighbors": [Interval(Integral, 2, None, closed="left")],
         "epsilon": [
             Interval(Real, 0, None, closed="neither"),
@@ -322,7 +387,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        return self.n_components_
 
     @property
     def embedding_(self):
@@ -343,21 +408,21 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self.neighbors,
             self.n_landmarks,
             self.n_neighbors,
-            self._n_eig(),
+            self._n_eig(1 if self.n_components == "auto" else self.n_components),
         )
         return X
 
-    def _n_eig(self):
-        """Eigenpairs to compute, the trivial one included."""
+    def _n_eig(self, n_components):
+        """Eigenpairs to compute for ``n_components``, the trivial one included."""
         if self.component_selection == "first":
-            n_candidates = self.n_components
+            n_candidates = n_components
         elif self.n_candidates is None:
-            n_candidates = max(10, 2 * self.n_components)
+            n_candidates = max(10, 2 * n_components)
         else:
-            if self.n_candidates < self.n_components:
+            if self.n_candidates < n_components:
                 raise ValueError(
                     f"n_candidates={self.n_candidates} must be at least "
-                    f"n_components={self.n_components}."
+                    f"n_components={n_components}."
                 )
             n_candidates = self.n_candidates
         return n_candidates + 1
@@ -383,20 +448,79 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self._scales = kernel.scales
         self.epsilon_, self.intrinsic_dim_ = kernel.epsilon, kernel.intrinsic_dim
         K = kernel.K
-        self.n_connected_components_ = graph.count_components(K)
+        self.n_connected_components_, labels = graph.component_labels(K)
+        self.component_labels_ = labels
+        if self.n_connected_components_ > 1:
+            warn_disconnected(labels, indices)
         K_alpha, self._degree = graph.alpha_normalize(K, self.alpha)
         S, d = graph.symmetric_conjugate(K_alpha)
         self.stationary_distribution_ = d / d.sum()
         self.transition_matrix_ = (sparse.diags(1.0 / d) @ K_alpha).tocsr()
-        solver = resolve_solver(self.eigen_solver, X_fit.shape[0])
-        solve = solve_auto if self.eigen_solver == "auto" else top_eigenpairs
-        values, vectors, *used = solve(
-            S, self._n_eig(), solver, self.eigen_tol, self.eigen_max_iter, rng
+        self.X_fit_ = X_fit
+        self.n_components_ = self._resolve_n_components(S, rng)
+        self.component_offsets_ = None
+        if self.n_connected_components_ > 1:
+            self._fit_components(S, rng)
+            return
+        values, vectors, self.eigen_solver_ = self._eigenpairs(
+            S, self._n_eig(self.n_components_), rng
         )
-        self.eigen_solver_ = used[0] if used else solver
         psi = vectors / np.sqrt(self.stationary_distribution_)[:, None]
         self._store_components(values[1:], psi[:, 1:], rng)
-        self.X_fit_ = X_fit
+
+    def _eigenpairs(self, S, n_eig, rng, block=False):
+        """Leading eigenpairs of ``S`` (of a component if ``block``), solver name."""
+        solver = resolve_solver(self.eigen_solver, S.shape[0])
+        if block:
+            solver = resolve_block_solver(self.eigen_solver, S.shape[0], n_eig)
+        solve = solve_auto if self.eigen_solver == "auto" else top_eigenpairs
+        values, vectors, *used = solve(
+            S, n_eig, solver, self.eigen_tol, self.eigen_max_iter, rng
+        )
+        return values, vectors, used[0] if used else solver
+
+    def _spectra(self, S, n_eig, rng):
+        """Per-component eigenpairs (:func:`component_spectra`)."""
+        solve = partial(self._eigenpairs, rng=rng, block=True)
+        pi, labels = self.stationary_distribution_, self.component_labels_
+        return component_spectra(S, pi, labels, n_eig, solve)
+
+    def _resolve_n_components(self, S, rng):
+        """``n_components``, or the estimate of ``"auto"``."""
+        if self.n_components != "auto":
+            return self.n_components
+        if self._precomputed:
+            raise ValueError(
+                "n_components='auto' needs a data space for its local-PCA cap "
+                "and is not available with metric='precomputed'."
+            )
+        # A copy of the generator: the fit then continues exactly as with the
+        # estimate passed as an integer.
+        rng = copy.deepcopy(rng)
+        n_components = estimate_n_components(
+            self.X_fit_, self._spectra(S, AUTO_EIGENVECTORS + 1, rng), rng
+        )
+        if self._n_eig(n_components) >= S.shape[0]:
+            raise ValueError(
+                f"n_components='auto' estimated {n_components}: too many "
+                f"candidate eigenvectors for {S.shape[0]} fitted points."
+            )
+        return n_components
+
+    def _fit_components(self, S, rng):
+        """Each component's own coordinates in the shared dimensions."""
+        spectra = self._spectra(S, self._n_eig(self.n_components_), rng)
+        self.eigen_solver_ = "+".join(sorted({s.solver for s in spectra}))
+        choose = partial(
+            choose_coordinates, selection=self.component_selection, random_state=rng
+        )
+        X = None if self._precomputed else self.X_fit_
+        pi = self.stationary_distribution_
+        coords = disconnected_coordinates(spectra, pi, self.n_components_, choose, X)
+        self.candidate_eigenvalues_ = coords.values
+        self.component_novelty_ = coords.novelty
+        self.component_offsets_ = coords.offsets
+        self._store_mixing(coords.values, coords.psi, coords.mixing, coords.eigenvalues)
 
     def _adaptive_neighbor(self):
         return adaptive_neighbor(self.n_neighbors, self.adaptive_bandwidth)
@@ -404,14 +528,17 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _store_components(self, values, psi, rng):
         self.candidate_eigenvalues_ = values
         mixing, self.component_novelty_ = choose_coordinates(
-            psi, values, self.n_components, self.component_selection, rng
+            psi, values, self.n_components_, self.component_selection, rng
         )
-        self.component_mixing_ = mixing
-        self.components_ = np.argmax(np.abs(mixing), axis=0) + 1
         # A coordinate mixing eigenvectors of nearly equal eigenvalue gets their
         # Rayleigh quotient as its eigenvalue.
-        self.eigenvalues_ = (mixing**2).T @ values
-        self.eigenvectors_ = psi @ mixing
+        self._store_mixing(values, psi, mixing, (mixing**2).T @ values)
+
+    def _store_mixing(self, values, psi, mixing, eigenvalues):
+        self.component_mixing_ = mixing
+        self.components_ = np.argmax(np.abs(mixing), axis=0) + 1
+        self.eigenvalues_ = eigenvalues
+        self.eigenvectors_ = np.asarray(psi @ mixing)
         # Nystrom extends each eigenvector with its own eigenvalue, then mixes.
         used = np.any(mixing != 0, axis=1)
         self._extension = psi[:, used] @ (mixing[used] / values[used, None])
@@ -419,7 +546,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     # ------------------------------------------------------------ transform
     def _extend(self, X):
         """Nystrom extension of the selected eigenvectors to ``X``, unscaled."""
-        out = np.empty((X.shape[0], self.n_components))
+        out = np.empty((X.shape[0], self.n_components_))
         for start in range(0, X.shape[0], 10_000):
             part = slice(start, start + 10_000)
             cand, knn_dist = self._search.candidates(X[part])
@@ -434,6 +561,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 scales,
                 self._scales,
             )
+            if self.n_connected_components_ > 1:
+                K = keep_dominant_component(K, self.component_labels_)
             P = graph.markov_rows(K, self._degree, self.alpha)
             out[part] = nystrom(P, self._extension, 1.0)
         return out
@@ -455,7 +584,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Returns
         -------
-        X_new : ndarray of shape (n_queries, n_components)
+        X_new : ndarray of shape (n_queries, n_components_)
             Diffusion coordinates at time ``t``.
         """
         check_is_fitted(self)
@@ -481,7 +610,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_queries, n_components)
+        X : array-like of shape (n_queries, n_components_)
             Diffusion coordinates at the current ``t``.
 
         Returns
@@ -497,10 +626,10 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _validate_coordinates(self, Z):
         Z = check_array(Z, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but {self.__class__.__name__} "
-                f"expects {self.n_components} diffusion coordinates as input."
+                f"expects {self.n_components_} diffusion coordinates as input."
             )
         return Z
 
@@ -516,7 +645,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Returns
         -------
-        covariances : ndarray of shape (n_fit, n_components, n_components)
+        covariances : ndarray of shape (n_fit, n_components_, n_components_)
         """
         check_is_fitted(self)
         Z = self.eigenvectors_ * self.eigenvalues_**self.t

@@ -12,7 +12,6 @@ gives the Nystrom extension. Only numpy and scipy are used; all matrices are
 sparse with ``O(n k)`` entries.
 """
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -24,13 +23,12 @@ from skdvae.diffusion_map._kernels import (
     select_bandwidth,
     tapered_gaussian,
 )
-from skdvae.exceptions import DisconnectedGraphWarning
 
 __all__ = [
     "KernelGraph",
     "alpha_normalize",
     "build_kernel_graph",
-    "count_components",
+    "component_labels",
     "kernel_matrix",
     "kernel_rows",
     "markov_rows",
@@ -196,8 +194,8 @@ def markov_rows(K, degree_fit, alpha):
     return (sparse.diags(1.0 / d) @ K_alpha).tocsr()
 
 
-def count_components(K):
-    """Number of connected components of the kernel graph, warning if above 1.
+def component_labels(K):
+    """Connected components of the kernel graph.
 
     Parameters
     ----------
@@ -207,18 +205,11 @@ def count_components(K):
     Returns
     -------
     n_components : int
+        Number of connected components.
+    labels : ndarray of shape (n_samples,)
+        Component of each point, numbered from 0.
     """
-    n_components, _ = connected_components(K, directed=False)
-    if n_components > 1:
-        warnings.warn(
-            f"The kernel graph has {n_components} connected components: the "
-            "eigenvalue 1 is repeated and the leading diffusion coordinates "
-            "separate components rather than describe the geometry within them. "
-            "Increase n_neighbors or epsilon, or embed each component separately.",
-            DisconnectedGraphWarning,
-            stacklevel=4,
-        )
-    return n_components
+    return connected_components(K, directed=False)
 
 
 class KernelGraph(NamedTuple):

@@ -20,10 +20,10 @@ from skdvae.utils._sklearn_compat import (
     validate_data,
 )
 from skdvae.utils._torch import inference_copy, predict, tensor64, torch_threads
-from skdvae.vae import _stages
+from skdvae.vae import _settings, _stages
 from skdvae.vae._losses import gaussian_kl, gaussian_nll
 from skdvae.vae._prior import global_scale, mean_step_variance, prior_cholesky
-from skdvae.vae._walk import random_walk
+from skdvae.vae._walk import LatentSupport, latent_walk
 
 __all__ = ["DiffusionVAE"]
 
@@ -65,9 +65,12 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     Parameters
     ----------
-    n_components : int, default=2
-        Dimension D of the latent space (number of diffusion coordinates).
-        A circle needs 2, a sphere 3, a torus 4.
+    n_components : int or "auto", default=2
+        Dimension D of the diffusion coordinates. A circle needs 2, a sphere
+        3; on images, about the intrinsic dimension (Frey faces 3 to 5).
+        ``"auto"`` takes the estimate of :class:`DiffusionMap` with
+        ``n_components="auto"`` (see there); the value used is
+        ``n_components_``.
     encoder : {"diffusion_map", "spectralnet"}, default="diffusion_map"
         How the encoder mean is obtained (see above). The regression route is
         the default because it measured better and faster (``docs/method.md``,
@@ -79,6 +82,22 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Hidden widths of each of the three networks (encoder mean, covariance
         head, decoder); an int is one hidden layer, as in
         :class:`sklearn.neural_network.MLPRegressor`.
+    n_detail_components : int >= 0, default=8
+        Dimension of the detail coordinates ``u`` (``docs/method.md``,
+        "Detail coordinates"): latent coordinates trained for reconstruction
+        besides the diffusion coordinates, with a prior ``p(u | z)``
+        conditioned on them. The walk decides where on the manifold a sample
+        lies, ``u ~ p(u | z)`` what it looks like there. Without them a
+        decoder of a few diffusion coordinates returns blurred averages of
+        the images near ``z`` (Frey faces at ``n_components=3``: recall 0.17
+        with 0, 0.81 with 8). 0 is the paper's model.
+    decoder_hidden_layer_sizes : "auto", int or array-like of int, default="auto"
+        Hidden widths of the decoder. "auto" gives it as many layers as
+        ``hidden_layer_sizes``, each as wide as the data (``n_features``
+        rounded up to a power of two) but no narrower than the widest hidden
+        layer and no wider than 512: a decoder of images needs the width to
+        produce their detail (``docs/method.md``), one of 3-D points does
+        not.
     n_neighbors : int, default=30
         Neighbours of each point (itself included) in data space: for the
         kernel graph of the diffusion map or SpectralNet, and for the local
@@ -101,11 +120,15 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         per-coordinate variance of one walk step; the absolute value is
         ``covariance_floor_``. It keeps the prior invertible in latent
         directions that leave the embedded manifold.
+    walk_bandwidth : float > 0, default=0.5
+        Radius of the latent walk's support around each training embedding,
+        as a multiple of the median learned step length; the absolute value
+        is ``walk_bandwidth_`` (:meth:`walk`).
     n_walk_steps : int >= 0, default=1
         Steps of the walk in :meth:`sample` (and the default of :meth:`walk`).
-        Walkers start from the stationary distribution, so one step already
-        gives a sample of it; every further step adds the decoder's error
-        (measured in ``docs/method.md``).
+        Walkers start from the stationary distribution and the walk keeps it
+        invariant, so one step already gives a sample of it; more steps move
+        samples farther from their start points.
     batch_size : int or "auto", default="auto"
         Minibatch size of both stages. "auto" is ``n_samples // 16`` clipped
         to [32, 128] (and at most ``n_samples``): at least 16 optimiser steps
@@ -147,6 +170,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     Attributes
     ----------
+    n_components_ : int
+        Dimension of the diffusion coordinates (resolves ``"auto"``).
     encoder_route_ : str
         The route that produced the encoder mean.
     diffusion_map_ : DiffusionMap or None
@@ -163,6 +188,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         training points; :meth:`sample` draws its start points from it.
     covariance_floor_ : float
         Absolute floor added to the prior covariance.
+    walk_bandwidth_ : float
+        Radius of the latent walk's support around each training embedding:
+        ``walk_bandwidth`` times the median learned step length.
     noise_variance_ : float
         Learned variance per feature of the decoder likelihood.
     X_fit_ : ndarray of shape (n_samples_fit, n_features)
@@ -234,9 +262,18 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "encoder": [StrOptions({"diffusion_map", "spectralnet"})],
         "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "n_detail_components": [Interval(Integral, 0, None, closed="left")],
+        "decoder_hidden_layer_sizes": [
+            StrOptions({"auto"}),
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
@@ -246,6 +283,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         "diffusion_map_params": [dict, None],
         "kl_weight": [Interval(Real, 0, None, closed="left")],
         "covariance_floor": [Interval(Real, 0, None, closed="neither")],
+        "walk_bandwidth": [Interval(Real, 0, None, closed="neither")],
         "n_walk_steps": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -269,12 +307,15 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         *,
         encoder="diffusion_map",
         hidden_layer_sizes=(64, 64),
+        n_detail_components=8,
+        decoder_hidden_layer_sizes="auto",
         n_neighbors=30,
         alpha=1.0,
         t=1.0,
         diffusion_map_params=None,
         kl_weight=1.0,
         covariance_floor=0.01,
+        walk_bandwidth=0.5,
         n_walk_steps=1,
         batch_size="auto",
         learning_rate_init=2e-3,
@@ -291,12 +332,15 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.n_components = n_components
         self.encoder = encoder
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.n_detail_components = n_detail_components
+        self.decoder_hidden_layer_sizes = decoder_hidden_layer_sizes
         self.n_neighbors = n_neighbors
         self.alpha = alpha
         self.t = t
         self.diffusion_map_params = diffusion_map_params
         self.kl_weight = kl_weight
         self.covariance_floor = covariance_floor
+        self.walk_bandwidth = walk_bandwidth
         self.n_walk_steps = n_walk_steps
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -335,10 +379,13 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             ensure_min_samples=2,
             reset=not warm,
         )
-        n_validation = self._check_sizes(X)
+        params = self.get_params()
+        n_validation = _settings.check_sizes(params, X.shape[0])
         seeds = _stages.Seeds.draw(check_random_state(self.random_state))
-        settings = self._training_settings(X.shape[0] - n_validation)
         X_train, X_val = _stages.validation_split(X, n_validation, seeds.split)
+        settings = _settings.training_settings(
+            params, X.shape[1], len(X_train), self.n_components
+        )
         self.X_fit_ = X_train
         self._neighbors = NearestNeighbors(n_neighbors=self.n_neighbors).fit(X_train)
         index = self._neighbors.kneighbors(X_train, return_distance=False)
@@ -351,6 +398,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                     X_train, self.n_neighbors, self.alpha, self.diffusion_map_
                 )
             self.stationary_distribution_ = degree / degree.sum()
+            settings = settings._replace(n_components=self.n_components_)
             self._fit_transition(X_train, X_val, index, settings, seeds, warm)
         self._dtype = X.dtype
         return self
@@ -359,16 +407,24 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """Stage 1: the encoder mean; returns the training degrees or None."""
         self.encoder_route_ = self.encoder
         if self.encoder == "diffusion_map":
+            dm_params = _settings.diffusion_map_params(self.get_params())
             fitted = _stages.fit_regression_encoder(
-                X_train, X_val, index, settings, seeds, self._diffusion_map_params()
+                X_train, X_val, index, settings, seeds, dm_params
             )
         else:
+            if self.n_components == "auto":
+                settings = settings._replace(
+                    n_components=_stages.estimate_n_components(
+                        X_train, self.n_neighbors, self.alpha, seeds.diffusion_map
+                    )
+                )
             fitted = _stages.fit_spectralnet_encoder(
                 X_train, settings, seeds.encoder, self.n_neighbors, self.alpha, self.t
             )
         self.encoder_net_ = fitted.net
         self.diffusion_map_ = fitted.diffusion_map
         self.eigenvalues_ = fitted.eigenvalues
+        self.n_components_ = len(fitted.eigenvalues)
         self.encoder_n_iter_ = len(fitted.net.history)
         self.encoder_loss_curve_ = list(fitted.net.history[:, "train_loss"])
         return fitted.degree
@@ -400,10 +456,13 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             index_val = self._neighbors.kneighbors(X_val, return_distance=False)
             prior_val = prior_cholesky(E_val, index_val, E, self.covariance_floor_)
             valid = _stages.transition_validation(
-                X_val, E_val, prior_val, seeds.validation_noise
+                X_val, E_val, prior_val, seeds.validation_noise, settings.n_detail
             )
         _stages.fit_transition(self.net_, X_train, E, prior, valid, seeds.noise)
         self._store_curves()
+        chol = predict(self._covariance, X_train)
+        step = np.sqrt(np.square(chol).sum(axis=(1, 2)))
+        self.walk_bandwidth_ = self.walk_bandwidth * float(np.median(step))
 
     def _store_curves(self):
         history = self.net_.history
@@ -423,72 +482,6 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self.best_validation_score_ = None
             self.best_loss_ = min(self.loss_curve_)
 
-    def _check_sizes(self, X):
-        """Raise for impossible sizes; return the number of validation rows."""
-        n_validation = 0
-        if self.early_stopping:
-            n_validation = min(
-                max(1, int(round(self.validation_fraction * X.shape[0]))),
-                X.shape[0] - 2,
-            )
-        n_fit = X.shape[0] - n_validation
-        if self.n_neighbors > n_fit:
-            raise ValueError(
-                "Expected n_neighbors <= n_samples_fit, but n_neighbors = "
-                f"{self.n_neighbors}, n_samples_fit = {n_fit}, "
-                f"n_samples = {X.shape[0]}"
-            )
-        if self.encoder == "spectralnet" and self.n_components >= n_fit:
-            raise ValueError(
-                f"n_components={self.n_components} must be below the number of "
-                f"training samples ({n_fit})."
-            )
-        return n_validation
-
-    def _hidden_layer_sizes(self):
-        """``hidden_layer_sizes`` as a tuple (an int is one hidden layer)."""
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-        if not all(isinstance(h, Integral) and h > 0 for h in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must contain positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(h) for h in sizes)
-
-    def _training_settings(self, n_train):
-        return _stages.TrainingSettings(
-            n_components=self.n_components,
-            hidden_layer_sizes=self._hidden_layer_sizes(),
-            batch_size=_stages.resolve_batch_size(self.batch_size, n_train),
-            max_iter=self.max_iter,
-            learning_rate_init=self.learning_rate_init,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            verbose=self.verbose,
-            device=self._resolve_device(),
-        )
-
-    def _resolve_device(self):
-        try:
-            device = torch.device(self.device)
-        except RuntimeError as exc:
-            raise ValueError(f"Invalid device {self.device!r}: {exc}") from exc
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device='cuda' was requested but CUDA is not available.")
-        return str(device)
-
-    def _diffusion_map_params(self):
-        params = dict(self.diffusion_map_params or {})
-        clash = sorted(set(params) & set(_stages.OWN_DIFFUSION_MAP_PARAMS))
-        if clash:
-            raise ValueError(
-                f"diffusion_map_params may not set {clash}: they are parameters "
-                "of DiffusionVAE itself."
-            )
-        own = {"n_components": self.n_components, "n_neighbors": self.n_neighbors}
-        return {**own, "alpha": self.alpha, "t": self.t, **params}
-
     # ------------------------------------------------------------ inference
     @property
     def _encoder(self):
@@ -505,7 +498,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        return self.n_components_
 
     def transform(self, X):
         """Posterior mean psi~(x): the learned diffusion coordinates of ``X``.
@@ -549,6 +542,10 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def inverse_transform(self, X):
         """Decoder mean psi~^-1(z): map latent points back to data space.
 
+        With detail coordinates (``n_detail_components > 0``) they are set to
+        the mean of their prior ``p(u | z)``, so the map is deterministic;
+        :meth:`sample` and :meth:`walk` draw them instead.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_components)
@@ -560,12 +557,12 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but {type(self).__name__} "
-                f"expects {self.n_components} latent coordinates as input."
+                f"expects {self.n_components_} latent coordinates as input."
             )
-        return predict(self._decoder, Z).astype(Z.dtype)
+        return predict(self.net_.module_, Z, "generate").astype(Z.dtype)
 
     def score_samples(self, X):
         """One-step ELBO of each sample, evaluated at the posterior mean.
@@ -589,21 +586,19 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Higher is more likely.
         """
         X = self._validate_X(X)
-        mu = predict(self._encoder, X).astype(np.float64)
-        chol = predict(self._covariance, X).astype(np.float64)
-        x_hat = predict(self._decoder, mu).astype(np.float64)
+        mu = predict(self._encoder, X)
+        chol = predict(self._covariance, X)
         index = self._neighbors.kneighbors(X, return_distance=False)
         prior = prior_cholesky(mu, index, self.embedding_, self.covariance_floor_)
-        decoder = self._decoder
-        log_var = decoder.log_noise_var.detach().cpu().double()
-        nll = gaussian_nll(
-            torch.as_tensor(X, dtype=torch.float64),
-            torch.as_tensor(x_hat),
-            log_var,
-            float(decoder.out_scale),
-        )
-        kl = gaussian_kl(torch.as_tensor(chol), torch.as_tensor(prior))
-        return -(nll + self.kl_weight * kl).numpy()
+        module = inference_copy(self.net_.module_).cpu()
+        with torch.no_grad(), torch_threads():
+            x_hat, detail_kl = module.reconstruct(tensor64(X), tensor64(mu))
+            decoder = module.decoder
+            nll = gaussian_nll(
+                tensor64(X), x_hat, decoder.log_noise_var, decoder.out_scale
+            )
+            kl = gaussian_kl(torch.as_tensor(chol), torch.as_tensor(prior))
+            return -(nll + self.kl_weight * kl + detail_kl).numpy()
 
     def score(self, X, y=None):
         """Mean one-step ELBO of ``X`` (see :meth:`score_samples`).
@@ -627,11 +622,10 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def sample(self, n_samples=1, random_state=None):
         """Generate data by running the learned diffusion random walk.
 
-        ``n_samples`` walkers start at training points drawn from the
-        stationary distribution of the diffusion random walk
-        (``stationary_distribution_``), take ``n_walk_steps`` steps (encode,
-        Gaussian step ``z ~ N(psi~(x), C_phi(x))``, decode) and the decoded
-        end points are returned.
+        ``n_samples`` walkers start at the embeddings of training points
+        drawn from the stationary distribution of the diffusion random walk
+        (``stationary_distribution_``), take ``n_walk_steps`` steps of the
+        latent walk (:meth:`walk`) and their decoded end points are returned.
 
         Parameters
         ----------
@@ -655,24 +649,40 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         pi = self.stationary_distribution_
         start = rng.choice(len(pi), size=n_samples, p=pi)
-        X = self._walk(self.X_fit_[start], self.n_walk_steps, rng, trajectory=False)
-        return X.astype(self._dtype)
+        paths, _ = self._walk(self.embedding_[start], self.n_walk_steps, rng)
+        return paths[:, -1].astype(self._dtype)
 
-    def walk(self, X_start, n_steps=None, random_state=None):
+    def walk(self, X_start, n_steps=None, random_state=None, return_acceptance=False):
         """Random-walk trajectories from given start points.
+
+        The walk runs in latent space: from ``z`` (first ``transform`` of the
+        start point) it proposes the paper's step ``z' = z + L(x) eps`` with
+        ``x = inverse_transform(z)`` and the learned covariance ``L L^T``, and
+        accepts it by the Metropolis-Hastings rule whose target is the
+        stationary distribution on the training embeddings smoothed within
+        ``walk_bandwidth_``. Walks therefore never leave a fixed neighbourhood
+        of the training embeddings, however long (``docs/method.md``, "Random
+        walks"). Each visited point is decoded with fresh detail coordinates.
 
         Parameters
         ----------
         X_start : array-like of shape (n_start, n_features)
-            Start points (``trajectories[:, 0]``).
+            Start points (``trajectories[:, 0]``). One whose embedding lies
+            farther than ``walk_bandwidth_`` from every training embedding
+            walks from the nearest training embedding instead.
         n_steps : int or None, default=None
             Steps per walker; None means ``n_walk_steps``.
         random_state : int, RandomState instance or None, default=None
             Seed of the steps; None uses the estimator's ``random_state``.
+        return_acceptance : bool, default=False
+            Also return the fraction of accepted steps (it scales how fast
+            the walk moves).
 
         Returns
         -------
         trajectories : ndarray of shape (n_start, n_steps + 1, n_features)
+        acceptance : float
+            Only with ``return_acceptance``.
         """
         X = self._validate_X(X_start)
         n_steps = self.n_walk_steps if n_steps is None else n_steps
@@ -683,20 +693,23 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         rng = check_random_state(
             self.random_state if random_state is None else random_state
         )
-        paths = self._walk(X, n_steps, rng, trajectory=True)
+        paths, acceptance = self._walk(predict(self._encoder, X), n_steps, rng)
         paths[:, 0] = X
-        return paths.astype(X.dtype)
+        paths = paths.astype(X.dtype)
+        return (paths, acceptance) if return_acceptance else paths
 
-    def _walk(self, X, n_steps, rng, trajectory):
+    def _walk(self, Z, n_steps, rng):
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
-        modules = [
-            inference_copy(m) for m in (self._encoder, self._covariance, self._decoder)
-        ]
+        transition = inference_copy(self.net_.module_)
+        device = next(transition.parameters()).device
+        support = LatentSupport(
+            self.embedding_, self.stationary_distribution_, self.walk_bandwidth_, device
+        )
         with torch_threads():
-            out = random_walk(
-                tensor64(X), n_steps, *modules, generator, return_trajectory=trajectory
+            paths, acceptance = latent_walk(
+                tensor64(Z).to(device), n_steps, transition, support, generator
             )
-        return out.numpy()
+        return paths.numpy(), acceptance
 
     def local_bilipschitz(self, X=None, n_neighbors=10):
         """Local bi-Lipschitz constants of the decoder on aligned pairs.

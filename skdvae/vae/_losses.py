@@ -4,9 +4,9 @@
   Gaussians given by Cholesky factors, computed with triangular solves;
 - :func:`gaussian_nll`: the isotropic Gaussian negative log-likelihood of the
   decoder with a learned noise variance;
-- :func:`transition_loss`: the negative one-step ELBO, reconstructing the
-  training points whose embeddings lie nearest the sampled latent step
-  (found by :mod:`skdvae.vae._latent_search`);
+- :func:`realised_step` and :func:`transition_loss`: the negative one-step
+  ELBO, reconstructing the training point whose embedding lies nearest the
+  sampled latent step (found by :mod:`skdvae.vae._latent_search`);
 - :func:`spectral_loss`: the SpectralNet loss sum_ij W_ij ||y_i - y_j||^2;
 - :class:`ScaledMSELoss` and :class:`TransitionLoss`: the two as skorch
   criteria (``nn.Module`` holding their constants as buffers).
@@ -25,6 +25,7 @@ __all__ = [
     "TransitionLoss",
     "gaussian_kl",
     "gaussian_nll",
+    "realised_step",
     "spectral_loss",
     "transition_loss",
 ]
@@ -89,51 +90,73 @@ def gaussian_nll(x, mean, log_var, scale=1.0):
     return 0.5 * (resid.sum(-1) * torch.exp(-log_var) + const)
 
 
-def transition_loss(
-    z,
-    chol,
-    x_hat,
-    log_noise_var,
-    prior_chol,
-    reference_embedding,
-    reference_data,
-    data_scale=1.0,
-    kl_weight=1.0,
-    n_nearest=1,
-    search=None,
-):
-    """Negative one-step ELBO of the diffusion random walk, per sample.
-
-    ``-E_q[log p(x' | z')] + kl_weight * KL(q(z'|x) || p(z'|x))`` with one
-    reparameterised draw ``z'``. The realised walk step ``x'`` is the training
-    point (or the ``n_nearest`` points, averaged) whose embedding lies nearest
-    ``z'``; the prior ``p(z'|x) = N(psi(x), Sigma(x))`` shares the posterior's
-    mean, so the KL needs only the two Cholesky factors.
+def realised_step(z, reference_embedding, reference_data, search=None):
+    """The realised walk step ``x'`` of each latent step: the nearest training point.
 
     Parameters
     ----------
     z : Tensor (B, D)
-        Sampled latent step.
-    chol : Tensor (B, D, D)
-        Cholesky factor of the posterior covariance C_phi(x).
-    x_hat : Tensor (B, m)
-        Decoder mean at ``z``.
-    log_noise_var : Tensor (scalar)
-        Decoder log noise variance (units of ``data_scale ** 2``).
-    prior_chol : Tensor (B, D, D)
-        Cholesky factor of the prior covariance Sigma(x).
+        Sampled latent steps.
     reference_embedding : Tensor (n, D)
         Encoder means of the training points.
     reference_data : Tensor (n, m)
         The training points.
-    data_scale : float or Tensor, default=1.0
-    kl_weight : float, default=1.0
-    n_nearest : int, default=1
     search : callable or None, default=None
-        ``search(z) -> LongTensor (B, n_nearest)``: an exact nearest-neighbour
-        index over ``reference_embedding`` (such as
+        ``search(z) -> LongTensor (B, 1)``: an exact nearest-neighbour index
+        over ``reference_embedding`` (such as
         :class:`skdvae.vae._latent_search.LatentSearch`). None ranks every
         reference row for every query with :func:`nearest_reference`.
+
+    Returns
+    -------
+    target : Tensor (B, m)
+    """
+    if search is None:
+        index = nearest_reference(z.detach(), reference_embedding, 1)
+    else:
+        index = search(z.detach())
+    return reference_data[index[:, 0]]
+
+
+def transition_loss(
+    chol,
+    x_hat,
+    target,
+    log_noise_var,
+    prior_chol,
+    data_scale=1.0,
+    kl_weight=1.0,
+    detail_kl=None,
+    detail_weight=1.0,
+):
+    """Negative one-step ELBO of the diffusion random walk, per sample.
+
+    ``-E_q[log p(x' | z', u)] + kl_weight * KL(q(z'|x) || p(z'|x))
+    + detail_weight * KL(q(u|x', z') || p(u|z'))`` with one reparameterised
+    draw of ``z'`` (and ``u``). The realised walk step ``x'`` is the training
+    point whose embedding lies nearest ``z'`` (:func:`realised_step`); the
+    prior ``p(z'|x) = N(psi(x), Sigma(x))`` shares the posterior's mean, so
+    its KL needs only the two Cholesky factors. Without detail coordinates
+    the last term is absent and this is the paper's objective.
+
+    Parameters
+    ----------
+    chol : Tensor (B, D, D)
+        Cholesky factor of the posterior covariance C_phi(x).
+    x_hat : Tensor (B, m)
+        Decoder mean at ``(z', u)``.
+    target : Tensor (B, m)
+        Realised walk steps ``x'``.
+    log_noise_var : Tensor (scalar)
+        Decoder log noise variance (units of ``data_scale ** 2``).
+    prior_chol : Tensor (B, D, D)
+        Cholesky factor of the prior covariance Sigma(x).
+    data_scale : float or Tensor, default=1.0
+    kl_weight : float, default=1.0
+    detail_kl : Tensor (B,) or None, default=None
+        ``KL(q(u|x', z') || p(u|z'))`` per sample.
+    detail_weight : float, default=1.0
+        Its weight (ramped up from 0 during the first epochs).
 
     Returns
     -------
@@ -141,16 +164,14 @@ def transition_loss(
     reconstruction : Tensor (B,)
         The negative log-likelihood part.
     kl : Tensor (B,)
+        The walk-step KL.
     """
-    if search is None:
-        idx = nearest_reference(z.detach(), reference_embedding, n_nearest)
-    else:
-        idx = search(z.detach())
-    targets = reference_data[idx]  # (B, r, m)
-    recon = gaussian_nll(targets, x_hat.unsqueeze(1), log_noise_var, data_scale)
-    recon = recon.mean(1)
+    recon = gaussian_nll(target, x_hat, log_noise_var, data_scale)
     kl = gaussian_kl(chol, prior_chol)
-    return recon + kl_weight * kl, recon, kl
+    loss = recon + kl_weight * kl
+    if detail_kl is not None:
+        loss = loss + detail_weight * detail_kl
+    return loss, recon, kl
 
 
 def spectral_loss(y, y_neighbors, weights, degree):
@@ -199,34 +220,36 @@ class SpectralLoss(nn.Module):
 
 
 class TransitionLoss(nn.Module):
-    """skorch criterion wrapping :func:`transition_loss` (mean over batch).
+    """skorch criterion of stage 2: :func:`transition_loss`, mean over the batch.
 
-    The reference set (embeddings and data of the training points) is not a
-    constructor argument, so that skorch does not keep a second copy of it
-    among the net's parameters: set it with :meth:`set_reference` after the
-    net is initialised, and clear it with ``set_reference(None, None)``.
+    It also holds the reference set (embeddings and data of the training
+    points) of :func:`realised_step`. The reference is not a constructor
+    argument, so that skorch does not keep a second copy of it among the
+    net's parameters: set it with :meth:`set_reference` after the net is
+    initialised, and clear it with ``set_reference(None, None)``.
 
     Parameters
     ----------
     data_scale : float, default=1.0
     kl_weight : float, default=1.0
-    n_nearest : int, default=1
+    detail_weight : float, default=1.0
+        Weight of the detail KL (a warm-up callback ramps it).
     """
 
-    def __init__(self, data_scale=1.0, kl_weight=1.0, n_nearest=1):
+    def __init__(self, data_scale=1.0, kl_weight=1.0, detail_weight=1.0):
         super().__init__()
         self.register_buffer("reference_embedding", torch.zeros(0, 0))
         self.register_buffer("reference_data", torch.zeros(0, 0))
         self.register_buffer("data_scale", torch.as_tensor(float(data_scale)))
         self.kl_weight = float(kl_weight)
-        self.n_nearest = int(n_nearest)
+        self.detail_weight = float(detail_weight)
         self.search = None
 
     def set_reference(self, embedding, data, search=None):
         """Set (or with None, clear) the training embeddings and data.
 
         ``search`` is an optional exact nearest-neighbour index over
-        ``embedding`` (see :func:`transition_loss`); it is dropped with the
+        ``embedding`` (see :func:`realised_step`); it is dropped with the
         reference, so a fitted criterion holds no index.
         """
         device = self.data_scale.device
@@ -237,19 +260,23 @@ class TransitionLoss(nn.Module):
         self.reference_data = torch.as_tensor(data).to(device)
         return self
 
-    def forward(self, z, chol, x_hat, log_noise_var, prior_chol):
+    def realised_step(self, z):
+        """The training point whose embedding is nearest each row of ``z``."""
+        return realised_step(
+            z, self.reference_embedding, self.reference_data, self.search
+        )
+
+    def forward(self, chol, x_hat, target, log_noise_var, prior_chol, detail_kl):
         """Return the mean negative ELBO of the batch."""
         loss, _, _ = transition_loss(
-            z,
             chol,
             x_hat,
+            target,
             log_noise_var,
             prior_chol,
-            self.reference_embedding,
-            self.reference_data,
             self.data_scale,
             self.kl_weight,
-            self.n_nearest,
-            self.search,
+            detail_kl,
+            self.detail_weight,
         )
         return loss.mean()

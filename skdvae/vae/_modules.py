@@ -18,6 +18,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from skdvae.vae._detail import DetailCoordinates, diagonal_gaussian_kl
+from skdvae.vae._mlp import MLP
+
 __all__ = [
     "MLP",
     "CovarianceHead",
@@ -27,37 +30,6 @@ __all__ = [
     "SpectralNetModule",
     "TransitionModule",
 ]
-
-_ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "elu": nn.ELU}
-
-
-class MLP(nn.Module):
-    """Fully connected network: ``Linear`` layers with an activation between.
-
-    Parameters
-    ----------
-    n_inputs : int
-        Input width.
-    hidden_layer_sizes : sequence of int
-        Widths of the hidden layers (may be empty: a linear map).
-    n_outputs : int
-        Output width. The last layer is linear.
-    activation : {"silu", "relu", "tanh", "elu"}, default="silu"
-        Non-linearity after every hidden layer.
-    """
-
-    def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation="silu"):
-        super().__init__()
-        widths = [int(n_inputs), *(int(h) for h in hidden_layer_sizes)]
-        layers = []
-        for w_in, w_out in zip(widths[:-1], widths[1:]):
-            layers += [nn.Linear(w_in, w_out), _ACTIVATIONS[activation]()]
-        layers.append(nn.Linear(widths[-1], int(n_outputs)))
-        self.layers = nn.Sequential(*layers)
-
-    def forward(self, x):
-        """Apply the network to a batch ``x`` of shape (batch, n_inputs)."""
-        return self.layers(x)
 
 
 class _Scaled(nn.Module):
@@ -181,29 +153,43 @@ class CovarianceHead(_Scaled):
 
 
 class Decoder(_Scaled):
-    """Decoder psi~^-1(z) with an isotropic Gaussian likelihood.
+    """Decoder psi~^-1(z, u) with an isotropic Gaussian likelihood.
 
-    ``forward(z) = out_shift + out_scale * body((z - in_shift) / in_scale)``.
-    ``log_noise_var`` is the learned log-variance of p(x | z) per feature, in
-    units of ``out_scale ** 2``: learning it makes the weight between the
+    ``forward(z, u) = out_shift + out_scale * body([(z - in_shift) / in_scale,
+    u])``, where the detail coordinates ``u`` (already standard, see
+    :mod:`skdvae.vae._detail`) are present only when ``n_detail > 0``.
+    ``log_noise_var`` is the learned log-variance of p(x | z, u) per feature,
+    in units of ``out_scale ** 2``: learning it makes the weight between the
     reconstruction and KL terms of the ELBO a maximum-likelihood estimate
     instead of a tuning knob.
 
     Parameters
     ----------
     n_components : int
-        Dimension D of the latent space.
+        Dimension D of the diffusion coordinates.
     n_features : int
         Dimension m of the data.
     hidden_layer_sizes : sequence of int
         Hidden widths of the MLP.
     activation : str, default="silu"
         Non-linearity of the MLP.
+    n_detail : int, default=0
+        Dimension U of the detail coordinates read besides ``z``.
     """
 
-    def __init__(self, n_components, n_features, hidden_layer_sizes, activation="silu"):
+    def __init__(
+        self,
+        n_components,
+        n_features,
+        hidden_layer_sizes,
+        activation="silu",
+        n_detail=0,
+    ):
         super().__init__(n_components)
-        self.body = MLP(n_components, hidden_layer_sizes, n_features, activation)
+        self.n_detail = int(n_detail)
+        self.body = MLP(
+            n_components + self.n_detail, hidden_layer_sizes, n_features, activation
+        )
         self.register_buffer("out_shift", torch.zeros(n_features))
         self.register_buffer("out_scale", torch.ones(()))
         self.log_noise_var = nn.Parameter(torch.zeros(()))
@@ -214,9 +200,12 @@ class Decoder(_Scaled):
         self.out_scale.copy_(torch.as_tensor(scale, dtype=self.out_scale.dtype))
         return self
 
-    def forward(self, z):
+    def forward(self, z, u=None):
         """Return the decoder mean, shape (batch, n_features)."""
-        return self.out_shift + self.out_scale * self.body(self._standardize(z))
+        h = self._standardize(z)
+        if self.n_detail:
+            h = torch.cat([h, u], -1)
+        return self.out_shift + self.out_scale * self.body(h)
 
 
 class OrthonormLayer(nn.Module):
@@ -323,25 +312,34 @@ class SpectralNetModule(nn.Module):
 
 
 class TransitionModule(nn.Module):
-    """Stage-2 training wrapper: covariance head and decoder, mean frozen.
+    """Stage-2 training wrapper: covariance head, decoder, detail coordinates.
 
-    One step of the latent random walk by reparameterisation:
-    ``z' = mu + L(x) eps``, then ``x_hat = decoder(z')``. The encoder mean
-    ``mu`` is frozen and passed in precomputed, so its weights are not even
-    part of this module.
+    One step of the latent random walk by reparameterisation,
+    ``z' = mu + L(x) eps`` (:meth:`step`), then the decoding of ``z'``
+    (:meth:`decode_step`): with detail coordinates, ``u ~ q(u | x', z')``
+    from the realised step ``x'`` and ``x_hat = decoder(z', u)``. The encoder
+    mean ``mu`` is frozen and passed in precomputed, so its weights are not
+    part of this module. The realised step is looked up between the two
+    halves (:class:`skdvae.vae._nets.TransitionNet`).
 
     Parameters
     ----------
     n_features : int
         Dimension m of the data.
     n_components : int
-        Dimension D of the latent space.
+        Dimension D of the diffusion coordinates.
     hidden_layer_sizes : sequence of int
-        Hidden widths of both networks.
+        Hidden widths of the covariance head.
+    decoder_hidden_layer_sizes : sequence of int or None, default=None
+        Hidden widths of the decoder and of the detail networks (which, like
+        the decoder, model the data's detail); None uses
+        ``hidden_layer_sizes``.
+    n_detail : int, default=0
+        Dimension U of the detail coordinates (0: none, the paper's model).
     min_diagonal : float, default=1e-3
         Floor of the covariance head's Cholesky diagonal.
     activation : str, default="silu"
-        Non-linearity of both networks.
+        Non-linearity of every network.
     """
 
     def __init__(
@@ -349,6 +347,8 @@ class TransitionModule(nn.Module):
         n_features,
         n_components,
         hidden_layer_sizes,
+        decoder_hidden_layer_sizes=None,
+        n_detail=0,
         min_diagonal=1e-3,
         activation="silu",
     ):
@@ -356,14 +356,72 @@ class TransitionModule(nn.Module):
         self.covariance = CovarianceHead(
             n_features, n_components, hidden_layer_sizes, min_diagonal, activation
         )
-        self.decoder = Decoder(n_components, n_features, hidden_layer_sizes, activation)
+        decoder_sizes = decoder_hidden_layer_sizes or hidden_layer_sizes
+        self.decoder = Decoder(
+            n_components, n_features, decoder_sizes, activation, n_detail
+        )
+        self.detail = None
+        if n_detail:
+            self.detail = DetailCoordinates(
+                n_features, n_components, n_detail, decoder_sizes, activation
+            )
 
-    def forward(self, x, mu, eps, prior_chol=None):
-        """Return ``(z, chol, x_hat, log_noise_var)`` for one walk step.
-
-        ``prior_chol`` is accepted (and ignored) so the whole batch dict can
-        be passed as keyword arguments; the loss reads it from the batch.
-        """
+    def step(self, x, mu, eps):
+        """Return ``(z, chol)``: the latent step from ``x`` and its factor."""
         chol = self.covariance(x)
-        z = mu + (chol @ eps.unsqueeze(-1)).squeeze(-1)
-        return z, chol, self.decoder(z), self.decoder.log_noise_var
+        n_components = mu.shape[-1]
+        z = mu + (chol @ eps[:, :n_components].unsqueeze(-1)).squeeze(-1)
+        return z, chol
+
+    def decode_step(self, z, target, eps):
+        """Return ``(x_hat, detail_kl)`` for latent steps ``z`` realised as ``target``.
+
+        ``eps`` holds the step noise in its first D columns and the detail
+        noise in the next U. ``detail_kl`` is ``KL(q(u|x', z') || p(u|z'))``
+        per row (zeros without detail coordinates).
+        """
+        if self.detail is None:
+            return self.decoder(z), z.new_zeros(z.shape[0])
+        mean_q, log_var_q = self.detail.posterior(target, z)
+        u = self.detail.draw(mean_q, log_var_q, eps[:, z.shape[-1] :])
+        kl = diagonal_gaussian_kl(mean_q, log_var_q, *self.detail.prior(z))
+        return self.decoder(z, u), kl
+
+    def generate(self, z, eps_u=None):
+        """Decode latent points with detail coordinates from their prior.
+
+        ``eps_u`` (batch, U) is standard normal noise; None decodes at the
+        prior mean (the deterministic :meth:`DiffusionVAE.inverse_transform`).
+        """
+        if self.detail is None:
+            return self.decoder(z)
+        mean, log_var = self.detail.prior(z)
+        u = mean if eps_u is None else self.detail.draw(mean, log_var, eps_u)
+        return self.decoder(z, u)
+
+    @property
+    def n_detail(self):
+        """Dimension U of the detail coordinates (0 without them)."""
+        return 0 if self.detail is None else self.detail.n_detail
+
+    def reconstruct(self, x, z):
+        """Decode ``z`` with ``u`` at its posterior mean given ``x``.
+
+        Returns ``(x_hat, detail_kl)``, the latter ``KL(q(u|x, z) || p(u|z))``
+        per row (zeros without detail coordinates): the deterministic terms of
+        :meth:`DiffusionVAE.score_samples`.
+        """
+        if self.detail is None:
+            return self.decoder(z), z.new_zeros(z.shape[0])
+        mean_q, log_var_q = self.detail.posterior(x, z)
+        kl = diagonal_gaussian_kl(mean_q, log_var_q, *self.detail.prior(z))
+        return self.decoder(z, mean_q), kl
+
+    def forward(self, x, mu, eps, target, prior_chol=None):
+        """Return ``(z, chol, x_hat, detail_kl)`` for one walk step.
+
+        ``prior_chol`` is accepted (and ignored) so that a whole batch dict
+        can be passed as keyword arguments; the loss reads it.
+        """
+        z, chol = self.step(x, mu, eps)
+        return (z, chol, *self.decode_step(z, target, eps))

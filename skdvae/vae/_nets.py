@@ -35,6 +35,7 @@ __all__ = [
     "SmoothedLoss",
     "StopOnNonFinite",
     "TransitionNet",
+    "WeightWarmup",
     "make_net",
     "set_validation",
 ]
@@ -173,13 +174,63 @@ class SpectralNet(_BaseNet):
 
 
 class TransitionNet(_BaseNet):
-    """Stage 2: covariance head and decoder on the one-step ELBO."""
+    """Stage 2: covariance head, decoder and detail coordinates on the ELBO.
+
+    One forward pass is the walk step ``z' = mu + L(x) eps``, the lookup of
+    its realisation ``x'`` (the training point whose embedding is nearest,
+    held by the criterion), and the decoding of ``z'`` (with ``u`` drawn from
+    ``q(u | x', z')`` when the model has detail coordinates).
+    """
+
+    def infer(self, x, **fit_params):
+        """Return ``(z, chol, x_hat, target, detail_kl)`` for a batch dict."""
+        batch = to_tensor(x, device=self.device)
+        z, chol = self.module_.step(batch["x"], batch["mu"], batch["eps"])
+        target = self.criterion_.realised_step(z)
+        x_hat, detail_kl = self.module_.decode_step(z, target, batch["eps"])
+        return z, chol, x_hat, target, detail_kl
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """Negative ELBO of the batch (:class:`skdvae.vae._losses.TransitionLoss`)."""
-        z, chol, x_hat, log_noise_var = y_pred
+        _, chol, x_hat, target, detail_kl = y_pred
+        log_noise_var = self.module_.decoder.log_noise_var
         prior_chol = self._batch_tensor(X, "prior_chol")
-        return self.criterion_(z, chol, x_hat, log_noise_var, prior_chol)
+        return self.criterion_(
+            chol, x_hat, target, log_noise_var, prior_chol, detail_kl
+        )
+
+
+class WeightWarmup(Callback):
+    """Ramp a weight of the criterion linearly from 0 to ``target``.
+
+    During the first ``n_warmup`` epochs the objective changes, so the
+    stopping rule starts afresh when the ramp ends: until then every epoch
+    counts as an improvement. Place it before ``early_stopping``.
+
+    Parameters
+    ----------
+    attribute : str
+        Name of the criterion's weight.
+    target : float
+        Its final value.
+    n_warmup : int
+        Epochs of the ramp (0: no ramp).
+    """
+
+    def __init__(self, attribute, target, n_warmup):
+        self.attribute = attribute
+        self.target = target
+        self.n_warmup = n_warmup
+
+    def on_epoch_begin(self, net, **kwargs):
+        """Set the weight of this epoch."""
+        ramp = min(1.0, len(net.history) / max(self.n_warmup, 1))
+        setattr(net.criterion_, self.attribute, self.target * ramp)
+
+    def on_epoch_end(self, net, **kwargs):
+        """Keep early stopping from counting the ramp's epochs."""
+        if len(net.history) <= self.n_warmup:
+            dict(net.callbacks_)["early_stopping"].dynamic_threshold_ = float("inf")
 
 
 _CRITERIA = {

@@ -37,25 +37,22 @@ from skdvae.vae._spectralnet import padded_rows, rayleigh_ritz
 __all__ = [
     "EncoderFit",
     "Seeds",
-    "TrainingSettings",
     "build_transition_net",
     "fit_regression_encoder",
     "fit_spectralnet_encoder",
+    "estimate_n_components",
     "fit_transition",
-    "resolve_batch_size",
     "training_degree",
     "transition_validation",
     "validation_split",
 ]
 
-# Realised walk steps reconstructed per sampled latent point: the single
-# training point whose embedding is nearest (the realisation x' of the step).
-N_RECONSTRUCTION_NEIGHBORS = 1
+# Fraction of max_iter over which the KL weight of the detail coordinates
+# rises from 0 to 1 (their posterior first learns to describe the data).
+DETAIL_WARMUP = 0.25
 # Optimiser options of the decoder's scalar log noise variance: a larger step
 # than the networks' so the likelihood's scale keeps up with the decoder.
 _NOISE_LR = {"lr": 0.02}
-# Parameters of the regression route's DiffusionMap that DiffusionVAE sets.
-OWN_DIFFUSION_MAP_PARAMS = ("n_components", "n_neighbors", "alpha", "t", "random_state")
 
 
 class Seeds(NamedTuple):
@@ -75,20 +72,6 @@ class Seeds(NamedTuple):
         return cls(*(int(v) for v in values))
 
 
-class TrainingSettings(NamedTuple):
-    """Hyperparameters shared by the nets of both stages."""
-
-    n_components: int
-    hidden_layer_sizes: tuple
-    batch_size: int
-    max_iter: int
-    learning_rate_init: float
-    tol: float
-    n_iter_no_change: int
-    verbose: int
-    device: str
-
-
 class EncoderFit(NamedTuple):
     """Result of stage 1."""
 
@@ -97,18 +80,6 @@ class EncoderFit(NamedTuple):
     diffusion_map: DiffusionMap | None
     eigenvalues: np.ndarray
     degree: np.ndarray | None
-
-
-def resolve_batch_size(batch_size, n_train):
-    """Minibatch size for ``n_train`` training points.
-
-    ``"auto"`` is ``n_train // 16`` clipped to [32, 128] (and at most
-    ``n_train``): at least 16 optimiser steps per epoch on small data sets,
-    batches of 128 on large ones. An int is capped at ``n_train``.
-    """
-    if batch_size == "auto":
-        return min(n_train, max(32, min(128, n_train // 16)))
-    return min(batch_size, n_train)
 
 
 def validation_split(X, n_validation, seed):
@@ -124,16 +95,16 @@ def _say(settings, message):
         print(f"[DiffusionVAE] {message}")
 
 
-def _net(settings, net_class, module, stage, seed, n_features, **options):
+def _net(settings, net_class, module_class, stage, seed, n_features, **options):
     """A private skorch net, initialised with its own seed (no global RNG).
 
     ``options`` may hold ``valid`` (the validation dataset), ``net_params``
-    (extra :func:`skdvae.vae._nets.make_net` arguments) and ``criterion``
-    (the criterion's parameters).
+    (extra :func:`skdvae.vae._nets.make_net` arguments), ``module_params``
+    (extra module parameters) and ``criterion`` (the criterion's parameters).
     """
     net = _nets.make_net(
         net_class,
-        module,
+        module_class,
         stage=stage,
         max_iter=settings.max_iter,
         batch_size=settings.batch_size,
@@ -148,6 +119,7 @@ def _net(settings, net_class, module, stage, seed, n_features, **options):
             "n_features": n_features,
             "n_components": settings.n_components,
             "hidden_layer_sizes": settings.hidden_layer_sizes,
+            **options.get("module_params", {}),
         },
         criterion_params=options.get("criterion", {}),
         **options.get("net_params", {}),
@@ -171,7 +143,7 @@ def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
     index : ndarray of shape (n, k)
         Data-space neighbours of each training point (the error is measured in
         units of one walk step of the targets).
-    settings : TrainingSettings
+    settings : skdvae.vae._settings.TrainingSettings
     seeds : Seeds
         Uses ``seeds.diffusion_map`` and ``seeds.encoder``.
     dm_params : dict
@@ -194,7 +166,7 @@ def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
     scale = global_scale(Y)
     step = np.sqrt(mean_step_variance(Y.astype(np.float64), index)) or scale
     net = _net(
-        settings,
+        settings._replace(n_components=Y.shape[1]),
         _nets.EncoderNet,
         EncoderMean,
         "encoder regression (stage 1)",
@@ -246,6 +218,16 @@ def fit_spectralnet_encoder(X_train, settings, seed, n_neighbors, alpha, t):
     return EncoderFit(net, encoder, None, eigenvalues, degree)
 
 
+def estimate_n_components(X, n_neighbors, alpha, seed):
+    """``n_components="auto"`` without a regression encoder (SpectralNet).
+
+    The estimate of :class:`skdvae.DiffusionMap` with ``n_components="auto"``
+    on the same data and neighbours (its ``n_components_``).
+    """
+    dm = DiffusionMap("auto", n_neighbors=n_neighbors, alpha=alpha, random_state=seed)
+    return dm.fit(X).n_components_
+
+
 def training_kernel(X, n_neighbors, alpha, diffusion_map=None):
     """Alpha-normalised kernel of ``X`` and its row sums.
 
@@ -279,7 +261,7 @@ def training_degree(X, n_neighbors, alpha, diffusion_map=None):
 
 # ------------------------------------------------------------------ stage 2
 def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_weight):
-    """A new stage-2 net (covariance head and decoder), scaled to the data.
+    """A new stage-2 net (covariance head, decoder, detail coordinates).
 
     Parameters
     ----------
@@ -291,17 +273,22 @@ def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_we
         Mean per-coordinate variance of one walk step in ``E``.
     floor : float
         Absolute floor of the prior covariance.
-    settings : TrainingSettings
+    settings : skdvae.vae._settings.TrainingSettings
     seed : int
         Initialises the net and its batch order.
     kl_weight : float
-        Weight of the KL term.
+        Weight of the walk-step KL term.
 
     Returns
     -------
     net : skdvae.vae._nets.TransitionNet
+        Scaled to the data. With detail coordinates, their KL weight is
+        ramped up over the first ``DETAIL_WARMUP`` of ``max_iter`` epochs.
     """
     data_scale = global_scale(X_train)
+    n_warmup = (
+        int(np.ceil(DETAIL_WARMUP * settings.max_iter)) if settings.n_detail else 0
+    )
     net = _net(
         settings,
         _nets.TransitionNet,
@@ -309,29 +296,39 @@ def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_we
         "covariance/decoder training (stage 2)",
         seed,
         X_train.shape[1],
-        net_params={"param_groups": [("decoder.log_noise_var", _NOISE_LR)]},
-        criterion={
-            "data_scale": data_scale,
-            "kl_weight": kl_weight,
-            "n_nearest": N_RECONSTRUCTION_NEIGHBORS,
+        net_params={
+            "param_groups": [("decoder.log_noise_var", _NOISE_LR)],
+            "extra_callbacks": [
+                ("detail_warmup", _nets.WeightWarmup("detail_weight", 1.0, n_warmup))
+            ],
         },
+        module_params={
+            "decoder_hidden_layer_sizes": settings.decoder_hidden_layer_sizes,
+            "n_detail": settings.n_detail,
+        },
+        criterion={"data_scale": data_scale, "kl_weight": kl_weight},
     )
     module = net.module_
-    module.covariance.set_input_scaling(X_train.mean(0), data_scale)
+    x_shift, z_shift, z_scale = X_train.mean(0), E.mean(0), global_scale(E)
+    module.covariance.set_input_scaling(x_shift, data_scale)
     module.covariance.set_output_scale(np.sqrt(step_variance + floor))
-    module.decoder.set_input_scaling(E.mean(0), global_scale(E))
-    module.decoder.set_output_scaling(X_train.mean(0), data_scale)
+    module.decoder.set_input_scaling(z_shift, z_scale)
+    module.decoder.set_output_scaling(x_shift, data_scale)
+    if module.detail is not None:
+        module.detail.set_scaling(x_shift, data_scale, z_shift, z_scale)
     return net
 
 
-def transition_validation(X_val, E_val, prior_val, seed):
+def transition_validation(X_val, E_val, prior_val, seed, n_detail=0):
     """The fixed stage-2 validation set: data, means, priors and one noise draw.
 
-    Returns None when ``X_val`` is None.
+    The noise has ``D + n_detail`` columns (walk step, then detail
+    coordinates). Returns None when ``X_val`` is None.
     """
+    n_noise = E_val.shape[1] + n_detail
     if X_val is None:
         return None
-    eps = np.random.RandomState(seed).standard_normal(E_val.shape)
+    eps = np.random.RandomState(seed).standard_normal((len(E_val), n_noise))
     data = {
         "x": as_tensor(X_val),
         "mu": as_tensor(E_val),
@@ -374,8 +371,9 @@ def fit_transition(net, X_train, E, prior_chol, valid, noise_seed):
     search = None
     if use_latent_search(net.device, *E.shape):
         # Built from the float32 reference the brute force would rank.
-        search = LatentSearch(reference.double().numpy(), net.criterion_.n_nearest)
-    noise = ("eps", E.shape[1], noise_seed + len(net.history))
+        search = LatentSearch(reference.double().numpy(), 1)
+    n_noise = E.shape[1] + net.module_.decoder.n_detail
+    noise = ("eps", n_noise, noise_seed + len(net.history))
     data = {
         "x": as_tensor(X_train),
         "mu": reference,

@@ -1,96 +1,180 @@
 """Random walks of the variational diffusion autoencoder in latent space.
 
-One step from a point x: ``z ~ N(psi~(x), C_phi(x))``, ``x' = psi~^-1(z)``;
-the next step re-encodes ``x'``. All randomness comes from an explicit
-``torch.Generator`` on the CPU: the noise is drawn there and moved to the
-modules' device, so a seed gives the same walk on every device (up to
-floating-point differences of the device's arithmetic).
+The paper's walk encodes, steps ``z' ~ N(psi~(x), C_phi(x))``, decodes and
+re-encodes. Re-encoding compounds the errors of the encoder-decoder round
+trip: off the data the encoder amplifies displacements, so long walks leave
+the manifold (on a loop, 100 steps ended ``1e23`` diameters away; replacing
+the encoder output by the nearest training embedding removes the drift,
+clamping the step covariance does not; ``docs/method.md``, "Random walks").
 
-The functions take the three modules (encoder mean, covariance head,
-decoder) and never change their mode or parameters; callers put them in
-evaluation mode.
+skdvae walks in latent space instead, as a Metropolis-Hastings chain whose
+proposal is the paper's step and whose target is the walk's stationary
+distribution seen in latent space:
+
+- proposal ``z' = z + L(x) eps``, ``x = decoder(z)``, ``L`` the learned
+  covariance head (no re-encoding);
+- target ``p(z) = sum_i pi_i k_h(|z - e_i|)``, the stationary distribution
+  ``pi`` on the training embeddings ``e_i`` smoothed by the biweight kernel
+  ``k_h(r) = (1 - r^2 / h^2)_+^2`` of radius ``h``;
+- accept with probability ``min(1, p(z') q(z | z') / (p(z) q(z' | z)))``.
+
+``p`` vanishes farther than ``h`` from every training embedding, so every
+state stays in a compact set fixed at fit time, and detailed balance keeps
+``p`` invariant: walkers started from the stationary distribution stay
+distributed like it for any number of steps. Each emitted point is
+``decoder(z, u)`` with fresh detail coordinates ``u ~ p(u | z)`` when the
+model has them. All randomness comes from an explicit CPU
+``torch.Generator``.
 """
 
+import numpy as np
 import torch
 
-__all__ = ["random_walk", "walk_step"]
+from skdvae.vae._latent_search import LatentSearch, use_latent_search
+
+__all__ = ["LatentSupport", "latent_walk"]
+
+# Embeddings summed over per walker when the support uses a k-d tree.
+_SUPPORT_NEIGHBORS = 32
 
 
-def _device_of(module):
-    return next(module.parameters()).device
-
-
-def walk_step(x, encoder, covariance, decoder, generator):
-    """One random-walk step from each row of ``x``.
+class LatentSupport:
+    """The walk's target density on the latent space (see the module docstring).
 
     Parameters
     ----------
-    x : Tensor of shape (n, n_features)
-        Current points, on the modules' device.
-    encoder, covariance, decoder : torch.nn.Module
-        Encoder mean psi~, covariance head (returns Cholesky factors) and
-        decoder psi~^-1.
-    generator : torch.Generator
-        CPU generator of the Gaussian noise.
-
-    Returns
-    -------
-    x_next : Tensor of shape (n, n_features)
-        Decoded points after the step.
-    z : Tensor of shape (n, n_components)
-        The latent points the walk stepped to.
+    embedding : ndarray of shape (n, D)
+        Training embeddings ``e_i``.
+    weights : ndarray of shape (n,)
+        Stationary distribution ``pi`` of the diffusion walk.
+    bandwidth : float
+        Kernel radius ``h``, in latent units.
+    device : str or torch.device, default="cpu"
+        Where the density is evaluated.
     """
-    mu = encoder(x)
-    chol = covariance(x)
-    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
-    z = mu + (chol @ eps.to(mu.device).unsqueeze(-1)).squeeze(-1)
-    return decoder(z), z
+
+    def __init__(self, embedding, weights, bandwidth, device="cpu"):
+        embedding = np.asarray(embedding, dtype=np.float64)
+        self.reference = torch.as_tensor(embedding, device=device)
+        self.weights = torch.as_tensor(np.asarray(weights, np.float64), device=device)
+        self.bandwidth = float(bandwidth)
+        self.search = None
+        if use_latent_search(device, *embedding.shape):
+            k = min(_SUPPORT_NEIGHBORS, len(embedding))
+            self.search = LatentSearch(embedding, k)
+
+    def log_density(self, z, chunk_size=8192):
+        """``log p(z)`` per row, ``-inf`` outside the support.
+
+        With a k-d tree the sum runs over the nearest embeddings only, which
+        is still a fixed function of ``z`` (so the chain stays exact for it)
+        and still ``-inf`` exactly when no embedding lies within ``h``.
+        """
+        h2 = self.bandwidth**2
+        if self.search is not None:
+            index = self.search(z)
+            d2 = (self.reference[index] - z.unsqueeze(1)).square().sum(-1) / h2
+            mass = ((1.0 - d2).clamp_min(0.0).square() * self.weights[index]).sum(1)
+            return torch.log(mass)
+        mass = z.new_zeros(z.shape[0])
+        for start in range(0, self.reference.shape[0], chunk_size):
+            block = self.reference[start : start + chunk_size]
+            d2 = torch.cdist(z, block).square() / h2
+            kernel = (1.0 - d2).clamp_min(0.0).square()
+            mass = mass + kernel @ self.weights[start : start + chunk_size]
+        return torch.log(mass)
+
+    def nearest(self, z):
+        """The training embedding nearest each row of ``z``."""
+        return self.reference[torch.cdist(z, self.reference).argmin(1)]
+
+
+def _log_proposal(z_to, z_from, chol):
+    """``log N(z_to; z_from, L L^T)`` up to the constant ``-D/2 log(2 pi)``."""
+    diff = (z_to - z_from).unsqueeze(-1)
+    solved = torch.linalg.solve_triangular(chol, diff, upper=False).squeeze(-1)
+    log_det = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
+    return -0.5 * solved.square().sum(-1) - log_det
+
+
+def _noise(shape, generator, like):
+    return torch.randn(shape, generator=generator, dtype=like.dtype).to(like.device)
+
+
+def _emit(transition, z, generator):
+    """Decode ``z`` with fresh detail coordinates (if the model has them)."""
+    eps_u = None
+    if transition.n_detail:
+        eps_u = _noise((z.shape[0], transition.n_detail), generator, z)
+    return transition.generate(z, eps_u)
+
+
+def _walk_chunk(z, n_steps, transition, support, generator):
+    """States of one chunk of walkers, decoded: (n, n_steps + 1, m); acceptances."""
+    log_p = support.log_density(z)
+    outside = ~torch.isfinite(log_p)
+    if outside.any():  # a start point off the support: its nearest embedding
+        z = torch.where(outside.unsqueeze(-1), support.nearest(z), z)
+        log_p = support.log_density(z)
+    chol = transition.covariance(transition.generate(z))
+    path, accepted = [_emit(transition, z, generator)], 0
+    for _ in range(n_steps):
+        z_new = z + (chol @ _noise(z.shape, generator, z).unsqueeze(-1)).squeeze(-1)
+        chol_new = transition.covariance(transition.generate(z_new))
+        log_p_new = support.log_density(z_new)
+        log_ratio = (
+            log_p_new
+            - log_p
+            + _log_proposal(z, z_new, chol_new)
+            - _log_proposal(z_new, z, chol)
+        )
+        uniform = torch.rand(z.shape[0], generator=generator, dtype=z.dtype)
+        accept = torch.isfinite(log_p_new) & (
+            torch.log(uniform.to(z.device)) < log_ratio
+        )
+        accepted += int(accept.sum())
+        z = torch.where(accept.unsqueeze(-1), z_new, z)
+        chol = torch.where(accept[:, None, None], chol_new, chol)
+        log_p = torch.where(accept, log_p_new, log_p)
+        path.append(_emit(transition, z, generator))
+    return torch.stack(path, 1), accepted
 
 
 @torch.no_grad()
-def random_walk(
-    x_start,
-    n_steps,
-    encoder,
-    covariance,
-    decoder,
-    generator,
-    return_trajectory=True,
-    batch_size=16384,
-):
-    """Run ``n_steps`` random-walk steps from every row of ``x_start``.
+def latent_walk(z_start, n_steps, transition, support, generator, batch_size=16384):
+    """Run the Metropolis-Hastings latent walk from every row of ``z_start``.
 
     Parameters
     ----------
-    x_start : Tensor of shape (n, n_features)
-        Start points (any device; moved to the modules' device).
+    z_start : Tensor of shape (n, D)
+        Start points in latent space (on the modules' device); one off the
+        support starts from its nearest training embedding instead.
     n_steps : int
-        Number of steps (0 returns the start points).
-    encoder, covariance, decoder : torch.nn.Module
-        The modules of the fitted model.
+        Number of steps (0 decodes the start points).
+    transition : torch.nn.Module
+        Has ``covariance`` (Cholesky factors of the step), ``n_detail`` and
+        ``generate(z, eps_u)``, as :class:`skdvae.vae._modules.TransitionModule`.
+    support : LatentSupport
+        The target density.
     generator : torch.Generator
-        CPU generator of the Gaussian noise.
-    return_trajectory : bool, default=True
-        If True return every visited point, else only the last.
+        CPU generator of all the noise: per step, the proposal, the
+        acceptance draw, then the detail coordinates of the emitted points.
     batch_size : int, default=16384
-        Walkers advanced together (bounds memory). The noise of each chunk is
-        drawn in turn, so results depend on the seed and on ``batch_size``,
-        not on anything else.
+        Walkers advanced together (bounds memory); results depend on the seed
+        and on ``batch_size``, not on anything else.
 
     Returns
     -------
-    Tensor
-        On the CPU, of shape (n, n_steps + 1, n_features) if
-        ``return_trajectory`` else (n, n_features).
+    paths : Tensor of shape (n, n_steps + 1, n_features)
+        Decoded states, on the CPU; row 0 decodes the start.
+    acceptance : float
+        Fraction of accepted proposals (it scales the mixing time).
     """
-    device = _device_of(decoder)
-    out = []
-    for start in range(0, x_start.shape[0], batch_size):
-        x = x_start[start : start + batch_size].to(device)
-        path = [x.cpu()] if return_trajectory else None
-        for _ in range(n_steps):
-            x, _ = walk_step(x, encoder, covariance, decoder, generator)
-            if return_trajectory:
-                path.append(x.cpu())
-        out.append(torch.stack(path, 1) if return_trajectory else x.cpu())
-    return torch.cat(out)
+    out, accepted = [], 0
+    for start in range(0, z_start.shape[0], batch_size):
+        chunk = z_start[start : start + batch_size]
+        path, n_accepted = _walk_chunk(chunk, n_steps, transition, support, generator)
+        out.append(path.cpu())
+        accepted += n_accepted
+    proposals = n_steps * z_start.shape[0]
+    return torch.cat(out), accepted / proposals if proposals else float("nan")

@@ -245,7 +245,9 @@ def test_score_selects_a_sensible_bandwidth():
     """Kernels far narrower than the neighbour spacing lose.
 
     With the adaptive kernel epsilon is relative to the local spacing; the
-    median rule gives about 3 here.
+    median rule gives about 3 here. At 1e-3 the kernel weights vanish and the
+    circle falls apart into pieces, each embedded on its own: that beats the
+    connected but blurred 1e-2, and both lose to the median.
     """
     X, _ = _circle(600)
     noise = np.random.RandomState(0).normal(scale=0.02, size=X.shape)
@@ -256,7 +258,7 @@ def test_score_selects_a_sensible_bandwidth():
     ).fit(X + noise)
     assert grid.best_params_["epsilon"] == "median"
     scores = grid.cv_results_["mean_test_score"]
-    assert scores[0] < scores[1] < scores[2]
+    assert max(scores[0], scores[1]) < scores[2]
 
 
 # ------------------------------------------------------------- back ends

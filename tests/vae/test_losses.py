@@ -10,6 +10,7 @@ from skdvae.vae._losses import (
     TransitionLoss,
     gaussian_kl,
     gaussian_nll,
+    realised_step,
     spectral_loss,
     transition_loss,
 )
@@ -71,17 +72,15 @@ def test_nearest_reference_matches_brute_force(chunk_size):
     torch.testing.assert_close(idx, expected)
 
 
-def test_transition_loss_same_with_and_without_search():
+def test_realised_step_same_with_and_without_search():
     g = torch.Generator().manual_seed(6)
     E, X = torch.randn(200, 3, generator=g), torch.randn(200, 5, generator=g)
-    z, x_hat = torch.randn(16, 3, generator=g), torch.randn(16, 5, generator=g)
-    chol = prior = torch.eye(3).expand(16, 3, 3)
-    args = (z, chol, x_hat, torch.tensor(0.0), prior, E, X)
-    plain = transition_loss(*args)
-    searched = transition_loss(*args, search=LatentSearch(E.double().numpy(), 1))
-    for a, b in zip(plain, searched):
-        torch.testing.assert_close(a, b)
-    # The criterion hands its search to the loss.
+    z = torch.randn(16, 3, generator=g)
+    plain = realised_step(z, E, X)
+    torch.testing.assert_close(plain, X[torch.cdist(z, E).argmin(1)])
+    searched = realised_step(z, E, X, LatentSearch(E.double().numpy(), 1))
+    torch.testing.assert_close(plain, searched)
+    # The criterion hands its search to the lookup.
     calls = []
 
     def spy(z):
@@ -89,9 +88,7 @@ def test_transition_loss_same_with_and_without_search():
         return nearest_reference(z, E)
 
     crit = TransitionLoss().set_reference(E, X, spy)
-    torch.testing.assert_close(
-        crit(z, chol, x_hat, torch.tensor(0.0), prior), plain[0].mean()
-    )
+    torch.testing.assert_close(crit.realised_step(z), plain)
     assert calls == [16]
 
 
@@ -106,21 +103,24 @@ def test_spectral_loss_value():
 
 def test_transition_loss_parts_and_criterion():
     g = torch.Generator().manual_seed(4)
-    ref_emb = torch.randn(30, 2, generator=g)
-    ref_data = torch.randn(30, 3, generator=g)
-    z = ref_emb[:5] + 1e-4
+    target = torch.randn(5, 3, generator=g)
     chol = _random_chol(5, 2, g, torch.float32)
     prior = _random_chol(5, 2, g, torch.float32)
     x_hat = torch.randn(5, 3, generator=g)
     log_var = torch.tensor(0.3)
-    loss, recon, kl = transition_loss(
-        z, chol, x_hat, log_var, prior, ref_emb, ref_data, 2.0, 0.5, 1
-    )
-    torch.testing.assert_close(recon, gaussian_nll(ref_data[:5], x_hat, log_var, 2.0))
+    loss, recon, kl = transition_loss(chol, x_hat, target, log_var, prior, 2.0, 0.5)
+    torch.testing.assert_close(recon, gaussian_nll(target, x_hat, log_var, 2.0))
     torch.testing.assert_close(kl, gaussian_kl(chol, prior))
     torch.testing.assert_close(loss, recon + 0.5 * kl)
-    crit = TransitionLoss(2.0, 0.5, 1).set_reference(ref_emb, ref_data)
-    torch.testing.assert_close(crit(z, chol, x_hat, log_var, prior), loss.mean())
+    detail = torch.rand(5, generator=g)
+    with_detail, _, _ = transition_loss(
+        chol, x_hat, target, log_var, prior, 2.0, 0.5, detail, 0.25
+    )
+    torch.testing.assert_close(with_detail, loss + 0.25 * detail)
+    crit = TransitionLoss(2.0, 0.5, detail_weight=0.25)
+    torch.testing.assert_close(
+        crit(chol, x_hat, target, log_var, prior, detail), with_detail.mean()
+    )
 
 
 def test_transition_loss_reference_can_be_cleared():

@@ -146,14 +146,39 @@ def test_spectralnet_module_shapes():
 def test_transition_module_reparameterisation():
     module = TransitionModule(3, 2, (8,))
     g = _gen(5)
-    x = torch.randn(6, 3, generator=g)
+    x, target = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
     mu = torch.randn(6, 2, generator=g)
-    z, chol, x_hat, log_var = module(x, mu, torch.zeros(6, 2))
+    z, chol, x_hat, detail_kl = module(x, mu, torch.zeros(6, 2), target)
     torch.testing.assert_close(z, mu)
     eps = torch.randn(6, 2, generator=g)
-    z, chol, x_hat, _ = module(x, mu, eps)
+    z, chol, x_hat, _ = module(x, mu, eps, target)
     torch.testing.assert_close(z, mu + torch.einsum("bij,bj->bi", chol, eps))
-    assert x_hat.shape == (6, 3) and log_var.shape == ()
+    assert x_hat.shape == (6, 3) and module.n_detail == 0
+    torch.testing.assert_close(detail_kl, torch.zeros(6))
+    torch.testing.assert_close(module.generate(z), module.decoder(z))
+
+
+def test_transition_module_with_detail_coordinates():
+    module = TransitionModule(
+        3, 2, (8,), decoder_hidden_layer_sizes=(16, 16), n_detail=4
+    )
+    g = _gen(6)
+    x, target = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
+    mu, eps = torch.randn(6, 2, generator=g), torch.randn(6, 6, generator=g)
+    z, chol, x_hat, detail_kl = module(x, mu, eps, target)
+    assert module.n_detail == 4 and x_hat.shape == (6, 3)
+    assert torch.all(detail_kl >= 0)
+    widths = [m.out_features for m in module.decoder.body.layers[::2]]
+    assert widths == [16, 16, 3] and module.decoder.body.layers[0].in_features == 6
+    # The step uses the first D noise columns, the detail draw the rest.
+    torch.testing.assert_close(z, module.step(x, mu, eps[:, :2])[0])
+    # Decoding at the prior mean is deterministic; a draw differs from it.
+    torch.testing.assert_close(module.generate(z), module.generate(z))
+    assert not torch.allclose(module.generate(z, torch.ones(6, 4)), module.generate(z))
+    x_rec, kl = module.reconstruct(target, z)
+    mean_q, _ = module.detail.posterior(target, z)
+    torch.testing.assert_close(x_rec, module.decoder(z, mean_q))
+    assert kl.shape == (6,)
 
 
 def test_modules_pickle_round_trip():

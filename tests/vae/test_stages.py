@@ -51,7 +51,9 @@ def _final_validation_loss(model, X):
     E, E_val = model.embedding_, predict(model._encoder, X_val)
     index = model._neighbors.kneighbors(X_val, return_distance=False)
     prior = prior_cholesky(E_val, index, E, model.covariance_floor_)
-    valid = _stages.transition_validation(X_val, E_val, prior, seeds.validation_noise)
+    valid = _stages.transition_validation(
+        X_val, E_val, prior, seeds.validation_noise, model.n_detail_components
+    )
     net = model.net_
     net.criterion_.set_reference(as_tensor(E), as_tensor(model.X_fit_))
     try:
@@ -106,7 +108,8 @@ def test_seeds_are_drawn_in_a_documented_order():
 def test_hidden_layer_sizes_int_or_sequence(sizes, layers):
     X, _ = make_loop(80, random_state=0)
     model = DiffusionVAE(**{**TINY, "hidden_layer_sizes": sizes}).fit(X)
-    linear = [m for m in model._decoder.body.layers if isinstance(m, torch.nn.Linear)]
+    body = model._covariance.body.layers
+    linear = [m for m in body if isinstance(m, torch.nn.Linear)]
     assert tuple(m.out_features for m in linear[:-1]) == layers
 
 
