@@ -8,7 +8,7 @@ DiffusionVAE's parts by construction rather than by copy:
 - the torch modules (:class:`skdvae.vae._modules.EncoderMean` as encoder body,
   :class:`skdvae.vae._modules.Decoder` with its learned Gaussian likelihood),
   with the same hidden sizes and the same input and output scaling;
-- the training settings, resolved by ``DiffusionVAE._training_settings``
+- the training settings, resolved by ``skdvae.vae._settings.training_settings``
   (the "auto" batch size, learning rate, epochs, ``tol``,
   ``n_iter_no_change``);
 - the skorch net of :func:`skdvae.vae._nets.make_net`: Adam, seeded
@@ -35,13 +35,15 @@ __all__ = ["GaussianVAE"]
 class _GaussianVAEModule(torch.nn.Module):
     """Encoder (mean and log-variance) and decoder of a Gaussian VAE."""
 
-    def __init__(self, n_features, n_components, hidden_layer_sizes):
+    def __init__(
+        self, n_features, n_components, hidden_layer_sizes, decoder_hidden_layer_sizes
+    ):
         from skdvae.vae._modules import Decoder, EncoderMean
 
         super().__init__()
         self.n_components = int(n_components)
         self.encoder = EncoderMean(n_features, 2 * n_components, hidden_layer_sizes)
-        self.decoder = Decoder(n_components, n_features, hidden_layer_sizes)
+        self.decoder = Decoder(n_components, n_features, decoder_hidden_layer_sizes)
 
     def encode(self, x):
         """Posterior mean and log-variance of ``x``."""
@@ -105,8 +107,9 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
     n_components : int, default=2
         Latent dimension.
     hidden_layer_sizes : tuple of int, default=(64, 64)
-        Hidden widths of the encoder and of the decoder, as in
-        :class:`skdvae.DiffusionVAE`.
+        Hidden widths of the encoder, as in :class:`skdvae.DiffusionVAE`.
+    decoder_hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Hidden widths of the decoder, resolved by DiffusionVAE's own rule.
     batch_size : int or "auto", default="auto"
         Minibatch size, resolved by DiffusionVAE's own rule ("auto":
         ``n_samples // 16`` clipped to [32, 128]).
@@ -165,6 +168,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         n_components=2,
         *,
         hidden_layer_sizes=(64, 64),
+        decoder_hidden_layer_sizes="auto",
         batch_size="auto",
         learning_rate_init=2e-3,
         max_iter=200,
@@ -177,6 +181,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.decoder_hidden_layer_sizes = decoder_hidden_layer_sizes
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -187,20 +192,23 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         self.init_noise_std = init_noise_std
         self.random_state = random_state
 
-    def _settings(self, n_train):
+    def _settings(self, n_features, n_train):
         """DiffusionVAE's training settings for these parameters."""
         from skdvae import DiffusionVAE
+        from skdvae.vae._settings import training_settings
 
         reference = DiffusionVAE(
             self.n_components,
             hidden_layer_sizes=self.hidden_layer_sizes,
+            decoder_hidden_layer_sizes=self.decoder_hidden_layer_sizes,
             batch_size=self.batch_size,
             learning_rate_init=self.learning_rate_init,
             max_iter=self.max_iter,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
         )
-        return reference._training_settings(n_train)
+        params = reference.get_params()
+        return training_settings(params, n_features, n_train, self.n_components)
 
     def _build(self, X, settings, seeds):
         from skdvae.vae._nets import EncoderNet, make_net
@@ -225,6 +233,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
                 "n_features": X.shape[1],
                 "n_components": settings.n_components,
                 "hidden_layer_sizes": settings.hidden_layer_sizes,
+                "decoder_hidden_layer_sizes": settings.decoder_hidden_layer_sizes,
             },
             criterion_params={},
             criterion=_NegativeELBO,
@@ -265,7 +274,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         X = check_array(X, dtype=np.float64, ensure_min_samples=2)
         self.n_features_in_ = X.shape[1]
         seeds = check_random_state(self.random_state).randint(2**31 - 1, size=3)
-        settings = self._settings(X.shape[0])
+        settings = self._settings(X.shape[1], X.shape[0])
         self.net_ = self._build(X, settings, [int(s) for s in seeds])
         X32 = as_tensor(X)
         noise = ("eps", settings.n_components, int(seeds[2]))

@@ -184,15 +184,18 @@ def test_gaussian_vae_learns_and_samples():
 def test_gaussian_vae_shares_the_diffusion_vae_budget():
     from benchmarks.peers import make_estimator
     from skdvae import DiffusionVAE
+    from skdvae.vae._settings import training_settings
 
     params = {"max_iter": 40, "n_iter_no_change": 2, "tol": 1.0}
     vae = make_estimator("GaussianVAE", 2, 0, params)
     assert vae.max_iter == 80  # two DiffusionVAE stages of 40 epochs
     X = np.random.default_rng(0).normal(size=(600, 3))
     vae.set_params(kl_warmup=0.0).fit(X)
-    settings = DiffusionVAE(**params)._training_settings(len(X))
+    settings = training_settings(DiffusionVAE(**params).get_params(), 3, len(X), 2)
     assert vae.net_.batch_size == settings.batch_size == 37  # not 256
     assert vae.net_.lr == settings.learning_rate_init
+    widths = [m.out_features for m in vae.net_.module_.decoder.body.layers[::2]]
+    assert tuple(widths[:-1]) == settings.decoder_hidden_layer_sizes
     stopping = dict(vae.net_.callbacks_)["early_stopping"]
     assert stopping.monitor == "train_loss_smooth"
     assert vae.n_iter_ < 80  # stopped by the smoothed-loss rule
