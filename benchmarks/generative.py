@@ -18,28 +18,34 @@ distribution the same way: the best a model can do at this sample size, and
 a check of the metrics themselves (e.g. whether the Betti estimate recovers
 the truth from that many points).
 
-Section 2, real images (:func:`run_real`): Frey faces and Fashion-MNIST. The
-models are trained on a seeded training split; they generate
-``n_generated`` images (capped by the held-out size) and encode then decode
-the held-out images. Scores against the held-out images: precision, recall
-and Gromov-Wasserstein distance of the samples, and the relative round-trip
-(reconstruction) error. Figures: a grid of real held-out images, a grid of
-samples per model, and film strips of ``DiffusionVAE`` random walks started
-from real held-out images (the paper's Frey-face walks). A missing dataset
-is reported and skipped.
+On the loop and the torus, the fitted ``DiffusionVAE`` also takes long walks
+from held-out points (walk stability, :mod:`benchmarks.walks`); on two
+circles, the samples' share farther than 0.2 from both circles and the
+share of the smaller circle are scored.
+
+Section 2, real images, is :mod:`benchmarks.real`.
 """
 
 import numpy as np
 
-from benchmarks import figures
-from benchmarks.data import load_dataset, split
-from benchmarks.embeddings import roundtrip_error
+from benchmarks import figures, walks
+from benchmarks.data import load_dataset
 from benchmarks.measure import save_arrays
 
-__all__ = ["TRUTH", "aggregate", "run_real", "run_synthetic", "sample_scores"]
+__all__ = [
+    "OFF_CIRCLE_DISTANCE",
+    "TRUTH",
+    "aggregate",
+    "fidelity",
+    "result_row",
+    "run_synthetic",
+    "sample_scores",
+]
 
 #: Name of the reference row (a fresh sample of the true distribution).
 TRUTH = "true distribution"
+#: A two-circles sample farther than this from both circles is off the data.
+OFF_CIRCLE_DISTANCE = 0.2
 
 
 def _safe(func, *args, **kwargs):
@@ -50,7 +56,7 @@ def _safe(func, *args, **kwargs):
         return None, f"{func.__name__}: {type(exc).__name__}: {exc}"
 
 
-def _fidelity(samples, reference, max_samples, seed):
+def fidelity(samples, reference, max_samples, seed):
     """Precision, recall and Gromov-Wasserstein distance of ``samples``."""
     from skdvae import metrics
 
@@ -87,17 +93,17 @@ def sample_scores(name, samples, reference, max_samples, seed):
 
     if not np.all(np.isfinite(samples)):
         return {"errors": ["samples contain non-finite values"]}
-    fidelity, errors = _fidelity(samples, reference, max_samples, seed)
+    scored, errors = fidelity(samples, reference, max_samples, seed)
     dist, err = _safe(metrics.manifold_distance_summary, name, samples)
     truth = datasets.betti_numbers(name)
     betti, err2 = _safe(
         metrics.betti_numbers, samples, max_dim=len(truth) - 1, random_state=seed
     )
     errors += [e for e in (err, err2) if e]
-    scores = {"gromov_wasserstein": fidelity["gromov_wasserstein"]}
+    scores = {"gromov_wasserstein": scored["gromov_wasserstein"]}
     scores["manifold_distance_mean"] = dist and dist["mean"]
     scores["manifold_distance_q90"] = dist and dist["q90"]
-    scores["precision"], scores["recall"] = fidelity["precision"], fidelity["recall"]
+    scores["precision"], scores["recall"] = scored["precision"], scored["recall"]
     scores["betti"] = None if betti is None else [int(b) for b in betti][: len(truth)]
     scores["betti_true"] = list(truth)
     scores["betti_match"] = None if betti is None else scores["betti"] == list(truth)
@@ -111,8 +117,25 @@ def sample_scores(name, samples, reference, max_samples, seed):
         scores["modes_hit"] = cov and cov.n_modes_hit
         scores["high_quality"] = cov and cov.high_quality_fraction
         errors += [err3] if err3 else []
+    if name == "two_circles":
+        scores.update(two_circle_scores(samples))
     scores["errors"] = errors
     return scores
+
+
+def two_circle_scores(samples):
+    """Share of samples off both circles, and share of the smaller circle.
+
+    A sample is off the data when it lies farther than
+    :data:`OFF_CIRCLE_DISTANCE` from both circles; it belongs to the left
+    circle when its first coordinate is negative (the circles are centred at
+    -3 and 3).
+    """
+    from skdvae import datasets
+
+    off = datasets.distance_to_manifold("two_circles", samples) > OFF_CIRCLE_DISTANCE
+    left = float(np.mean(samples[:, 0] < 0))
+    return {"off_circles": float(off.mean()), "minor_circle_share": min(left, 1 - left)}
 
 
 def _bilipschitz(result):
@@ -133,28 +156,52 @@ def _bilipschitz(result):
     }
 
 
-def _row(result):
+def result_row(result):
     """Report row of a measured model: its numbers and its fit time."""
     row = result.summary()
     row["fit_s"] = result.time_s.get("fit")
     return row
 
 
-def _model_row(ctx, case, method, paths, reference, seed):
+def _steps(ctx, case, method):
+    """Steps of one model: round trip, samples, and DiffusionVAE's long walks."""
+    steps = {"transform": True, "inverse_transform": True}
+    steps["sample"] = ctx.profile.n_generated
+    walk = walks.walk_config(ctx.profile, case.dataset)
+    if walk and method == "DiffusionVAE":
+        steps["long_walk"] = walk["n_steps"]
+    return steps
+
+
+def _walk_scores(row, result, case, train):
+    """Walk stability of the DiffusionVAE run (loop: bins of the true angle)."""
+    from skdvae import datasets
+
+    def distance(X):
+        return datasets.distance_to_manifold(case.dataset, X)
+
+    params = train.color if case.dataset == "loop" else None
+    return walks.add_walk_scores(row, result, distance, train.X, params)
+
+
+def _model_row(ctx, case, method, data, seed):
     """Fit, sample and score one model; return its row and its samples."""
     prof = ctx.profile
     unavailable = ctx.unavailable(method)
     if unavailable:
         return unavailable, None
-    steps = {"transform": True, "inverse_transform": True, "sample": prof.n_generated}
+    paths, reference, train = data
+    steps = _steps(ctx, case, method)
     label = f"generative {case.label} seed {seed}"
     result = ctx.run(label, method, case.n_components, paths, steps, seed=seed)
-    row = _row(result)
+    row = result_row(result)
     samples = result.arrays.get("samples") if result.ok else None
     if samples is not None:
         max_samples = prof.metric_max_samples
         row.update(sample_scores(case.dataset, samples, reference, max_samples, seed))
         row.update(_bilipschitz(result))
+    if result.ok:
+        _walk_scores(row, result, case, train)
     return row, samples
 
 
@@ -164,13 +211,18 @@ def _one_seed(ctx, case, seed):
     test = load_dataset(case.dataset, min(500, case.n_samples), seed + 1000)
     reference = load_dataset(case.dataset, n_gen, seed + 2000).X
     fresh = load_dataset(case.dataset, n_gen, seed + 3000).X
-    paths = save_arrays(ctx.work, X_train=train.X, X_test=test.X)
+    walk = walks.walk_config(ctx.profile, case.dataset)
+    starts = test.X[: walk["n_walkers"]] if walk else None
+    paths = save_arrays(
+        ctx.work, X_train=train.X, X_test=test.X, long_walk_start=starts
+    )
     truth = {"method": TRUTH, "status": "ok"}
     max_samples = ctx.profile.metric_max_samples
     truth.update(sample_scores(case.dataset, fresh, reference, max_samples, seed))
     rows, panels = [truth], [(TRUTH, fresh)]
     for method in ctx.profile.generative_methods:
-        row, samples = _model_row(ctx, case, method, paths, reference, seed)
+        data = (paths, reference, train)
+        row, samples = _model_row(ctx, case, method, data, seed)
         rows.append(row)
         if samples is not None:
             panels.append((method, samples))
@@ -201,6 +253,9 @@ def aggregate(per_seed):
         "recall",
         "modes_hit",
         "high_quality",
+        "off_circles",
+        "minor_circle_share",
+        *walks.WALK_KEYS,
         "bilipschitz_mean",
         "bilipschitz_median",
         "fit_s",
@@ -244,6 +299,7 @@ def _run_case(ctx, case):
         "n_train": case.n_samples,
         "n_components": case.n_components,
         "seeds": list(ctx.profile.seeds),
+        "walks": walks.walk_config(ctx.profile, case.dataset),
         "summary": aggregate(per_seed),
         "per_seed": per_seed,
         "figure": fig,
@@ -269,121 +325,3 @@ def run_synthetic(ctx):
         "vae_params": ctx.profile.vae_params,
         "cases": [_run_case(ctx, case) for case in ctx.profile.generative],
     }
-
-
-# ------------------------------------------------------- section 2: real data
-def _real_scores(samples, test, max_samples):
-    """Precision, recall and Gromov-Wasserstein distance of generated images."""
-    if not np.all(np.isfinite(samples)):
-        return {"errors": ["samples contain non-finite values"]}
-    scores, errors = _fidelity(samples, test, max_samples, 0)
-    if errors:
-        scores["errors"] = errors
-    return scores
-
-
-def walk_steps(profile):
-    """Steps of each random walk of the film strips."""
-    return int(profile.real.get("n_steps", 10))
-
-
-def _real_figures(ctx, name, method, result, test):
-    """Sample grid and walk film strips of one model."""
-    figs = {}
-    if "samples" in result.arrays:
-        figs["samples"] = figures.image_grid(
-            ctx.figures / f"{name}_samples_{method}.png",
-            f"{name}: {method} samples",
-            result.arrays["samples"],
-            test.image_shape,
-            ctx.profile.real["grid"],
-        )
-    if "walks" in result.arrays:
-        figs["walks"] = figures.filmstrips(
-            ctx.figures / f"{name}_walks_{method}.png",
-            f"{name}: {method} random walks from real images (first column)",
-            result.arrays["walks"],
-            test.image_shape,
-        )
-    return figs
-
-
-def _real_method(ctx, name, cfg, method, paths, test, n_generated):
-    steps = {
-        "transform": True,
-        "inverse_transform": True,
-        "sample": n_generated,
-        "walk": walk_steps(ctx.profile) if method == "DiffusionVAE" else 0,
-    }
-    result = ctx.run(f"real {name}", method, cfg["n_components"], paths, steps)
-    row = _row(result)
-    if not result.ok:
-        return row, {}
-    back = result.arrays.get("reconstruction_test")
-    if back is not None:
-        row["roundtrip_mse"], row["roundtrip_relative"] = roundtrip_error(test.X, back)
-    if "samples" in result.arrays:
-        max_samples = ctx.profile.metric_max_samples
-        row.update(_real_scores(result.arrays["samples"], test.X, max_samples))
-    return row, _real_figures(ctx, name, method, result, test)
-
-
-def _run_real_dataset(ctx, name, cfg):
-    prof = ctx.profile
-    data = load_dataset(name, cfg["n_train"] + cfg["n_test"], random_state=0)
-    train, test = split(data, cfg["n_test"], random_state=0)
-    n_walks = int(prof.real.get("n_walks", 4))
-    paths = save_arrays(
-        ctx.work, X_train=train.X, X_test=test.X, walk_start=test.X[:n_walks]
-    )
-    n_gen = min(prof.n_generated, len(test.X))
-    rows, figs = [], {}
-    figs["real"] = figures.image_grid(
-        ctx.figures / f"{name}_real.png",
-        f"{name}: real held-out images",
-        test.X,
-        test.image_shape,
-        prof.real["grid"],
-    )
-    for method in prof.real["methods"]:
-        unavailable = ctx.unavailable(method)
-        if unavailable:
-            rows.append(unavailable)
-            continue
-        row, method_figs = _real_method(ctx, name, cfg, method, paths, test, n_gen)
-        rows.append(row)
-        figs.update({f"{key} {method}": v for key, v in method_figs.items() if v})
-    return {
-        "dataset": name,
-        "n_train": len(train.X),
-        "n_test": len(test.X),
-        "n_components": cfg["n_components"],
-        "n_generated": n_gen,
-        "rows": rows,
-        "figures": figs,
-    }
-
-
-def run_real(ctx):
-    """Run section 2, generative models on real images.
-
-    Parameters
-    ----------
-    ctx : benchmarks.runner.Context
-        The run.
-
-    Returns
-    -------
-    section : dict
-        ``cases``: per image set, rows of numbers and figure paths, or
-        ``skipped`` with the reason (data not installed, not in profile).
-    """
-    cases = []
-    for name in ("frey_faces", "fashion_mnist"):
-        cfg = ctx.profile.real.get(name)
-        if cfg is None:
-            reason = f"not part of the {ctx.profile.name} profile"
-            cases.append({"dataset": name, "skipped": reason})
-            continue
-        cases.append(ctx.case(f"real {name}", name, _run_real_dataset, name, cfg))
-    return {"cases": cases}

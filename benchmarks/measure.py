@@ -55,7 +55,8 @@ class Measurement:
         Peak resident memory above the child's baseline, per step, in MiB.
     arrays : dict
         ``embedding``, ``embedding_test``, ``reconstruction_test``,
-        ``samples``, ``walks`` (those that were requested and supported).
+        ``samples``, ``walks``, ``long_walks`` (those that were requested
+        and supported).
     error : str or None
         Why the run did not finish.
     unsupported : list of str
@@ -212,13 +213,14 @@ def measure(
     n_components : int
         Embedding dimension.
     data_paths : dict
-        ``X_train`` (required), ``X_test``, ``walk_start``: ``.npy`` paths from
-        :func:`save_arrays`.
+        ``X_train`` (required), ``X_test``, ``walk_start``,
+        ``long_walk_start``: ``.npy`` paths from :func:`save_arrays`.
     workdir : path-like
         Scratch directory for the spec, the outputs and the child's log.
     steps : dict
-        ``transform``, ``inverse_transform`` (bool), ``sample``, ``walk``
-        (int, 0 to skip). ``fit_transform`` on ``X_train`` always runs.
+        ``transform``, ``inverse_transform`` (bool), ``sample``, ``walk``,
+        ``long_walk`` (int, 0 to skip; ``long_walk`` starts from
+        ``long_walk_start``). ``fit_transform`` on ``X_train`` always runs.
     params : dict or None, default=None
         Extra constructor arguments.
     random_state : int or None, default=0
@@ -403,18 +405,21 @@ def _step_inputs(spec, data, arrays):
     """Positional arguments of each requested optional step (None: skip it)."""
     steps = spec["steps"]
     X_test, start = data.get("X_test"), data.get("walk_start")
+    long_start = data.get("long_walk_start")
     Z_test = arrays.get("embedding_test")
     wanted = {
         "transform": steps.get("transform") and X_test is not None,
         "inverse_transform": steps.get("inverse_transform") and X_test is not None,
         "sample": bool(steps.get("sample")),
         "walk": bool(steps.get("walk")) and start is not None,
+        "long_walk": bool(steps.get("long_walk")) and long_start is not None,
     }
     inputs = {
         "transform": (X_test,),
         "inverse_transform": (Z_test,),
         "sample": (int(steps.get("sample") or 0),),
         "walk": (start, int(steps.get("walk") or 0)),
+        "long_walk": (long_start, int(steps.get("long_walk") or 0)),
     }
     return {name: inputs[name] for name, want in wanted.items() if want}
 
@@ -424,20 +429,38 @@ _OUTPUTS = {
     "inverse_transform": "reconstruction_test",
     "sample": "samples",
     "walk": "walks",
+    "long_walk": "long_walks",
 }
 
 
+def _long_walk(est, start, n_steps, random_state):
+    """Run the walk-stability walk; return float32 trajectories and acceptance."""
+    paths, acceptance = est.walk(
+        start, n_steps, random_state=random_state, return_acceptance=True
+    )
+    return np.asarray(paths, dtype=np.float32), float(acceptance)
+
+
 def _optional_steps(spec, est, data, record, arrays):
-    """Run transform, inverse_transform, sample and walk where requested."""
+    """Run transform, inverse_transform, sample and the walks where requested.
+
+    ``long_walk`` is a second, longer ``walk`` from its own start points (the
+    walk-stability measurement); its acceptance rate goes to ``info``.
+    """
     seed = spec.get("sample_seed", 0)
     for name in _OUTPUTS:
         args = _step_inputs(spec, data, arrays).get(name)
         if args is None:
             continue
-        if not hasattr(est, name):
+        attr = "walk" if name == "long_walk" else name
+        if not hasattr(est, attr):
             record["unsupported"].append(name)
             continue
         if any(a is None for a in args):  # e.g. no held-out embedding to invert
+            continue
+        if name == "long_walk":
+            out = _timed(record, name, _long_walk, est, *args, seed)
+            arrays["long_walks"], record["info"]["walk_acceptance"] = out
             continue
         kwargs = {"random_state": seed} if name in ("sample", "walk") else {}
         method = getattr(est, name)

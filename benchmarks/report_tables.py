@@ -1,8 +1,8 @@
 """Markdown tables of the benchmark report: number formatting and one part per section.
 
-Each ``*_section`` function turns one section's results (generative fidelity,
-real data, manifold learning, scale, pipelines) into Markdown; nothing is
-computed here.
+Each ``*_section`` function turns one section's results (manifold learning,
+scale, pipelines; the generative sections are in
+:mod:`benchmarks.report_generative`) into Markdown; nothing is computed here.
 """
 
 import math
@@ -10,13 +10,15 @@ import math
 import numpy as np
 
 __all__ = [
+    "figure",
     "fmt",
-    "generative_section",
     "manifold_section",
     "pipelines_section",
     "pm",
-    "real_section",
+    "not_run",
     "scale_section",
+    "section_lines",
+    "status_cell",
     "table",
 ]
 
@@ -79,7 +81,7 @@ def figure(path, caption):
 # ------------------------------------------------------------- sections
 
 
-def _status(row):
+def status_cell(row):
     """Status cell: ``ok`` or the failure with the last line of its error."""
     if row.get("status") == "ok":
         return "ok"
@@ -94,7 +96,7 @@ def _cell(row, key, step=None, digits=3):
     return fmt(row.get(key), digits)
 
 
-def _not_run(title, section):
+def not_run(title, section):
     if section is None:
         return ["", title, "", "Not run (left out with `--sections`)."]
     if section.get("error"):
@@ -104,12 +106,12 @@ def _not_run(title, section):
     return None
 
 
-def _section(title, section, case_lines, intro=None):
+def section_lines(title, section, case_lines, intro=None):
     """A report section: title, ``intro(section)`` lines, then each case.
 
     A section that did not run (left out, failed or skipped) says why instead.
     """
-    early = _not_run(title, section)
+    early = not_run(title, section)
     if early:
         return early
     lines = ["", title, "", *(intro(section) if intro else [])]
@@ -120,121 +122,6 @@ def _section(title, section, case_lines, intro=None):
         else:
             lines += case_lines(case)
     return lines
-
-
-_GEN_HEADERS = [
-    "model",
-    "seeds ok",
-    "Gromov-Wasserstein ↓",
-    "dist. to manifold ↓",
-    "dist. q90 ↓",
-    "precision ↑",
-    "recall ↑",
-    "Betti per seed",
-    "Betti = truth",
-    "modes hit",
-    "bi-Lipschitz mean ↓",
-    "bi-Lipschitz median ↓",
-    "fit s",
-]
-
-
-def _gen_row(s):
-    def m(key, digits=3, fixed=False):
-        return pm(s.get(f"{key}_mean"), s.get(f"{key}_std"), digits, fixed)
-
-    betti = "; ".join(str(tuple(b)) if b else "-" for b in s.get("betti", [])) or "-"
-    return [
-        s["method"],
-        f"{s['n_ok']}/{s['n_seeds']}",
-        m("gromov_wasserstein"),
-        m("manifold_distance_mean"),
-        m("manifold_distance_q90"),
-        m("precision"),
-        m("recall"),
-        betti,
-        f"{s['betti_matches']}/{s['n_ok']}",
-        m("modes_hit", 1, True),
-        m("bilipschitz_mean", 2),
-        m("bilipschitz_median", 2),
-        m("fit_s", 1, True),
-    ]
-
-
-def _generative_case(case):
-    lines = [
-        f"### {case['dataset']} ({case['n_train']} training points, latent "
-        f"dimension {case['n_components']}, seeds {case['seeds']})",
-        "",
-    ]
-    if case.get("note"):
-        lines += [case["note"], ""]
-    lines += [table(_GEN_HEADERS, [_gen_row(s) for s in case["summary"]]), ""]
-    return lines + figure(case.get("figure"), f"{case['label']} samples")
-
-
-def _generative_intro(section):
-    text = (
-        f"Each model generates {section['n_generated']} points; scores are against "
-        "a fresh sample of the true distribution (mean ± standard deviation over "
-        "seeds). The row *true distribution* scores another fresh sample: the best "
-        "achievable at this sample size. VAE budget overrides: "
-        f"`{section['vae_params'] or 'none (DiffusionVAE defaults)'}`. "
-        "Bi-Lipschitz: local constants of the decoder at held-out latent points "
-        "(1 is an isometry up to scale); mean and median over points, each "
-        "averaged over seeds."
-    )
-    return [text, ""]
-
-
-def generative_section(section):
-    """Section 1: generative fidelity on the synthetic manifolds."""
-    title = "## 1. Generative fidelity on synthetic manifolds"
-    return _section(title, section, _generative_case, _generative_intro)
-
-
-_REAL_HEADERS = [
-    "model",
-    "status",
-    "precision ↑",
-    "recall ↑",
-    "Gromov-Wasserstein ↓",
-    "round-trip error (rel.) ↓",
-    "fit s",
-]
-
-
-def _real_row(r):
-    return [
-        r["method"],
-        _status(r),
-        fmt(r.get("precision")),
-        fmt(r.get("recall")),
-        fmt(r.get("gromov_wasserstein")),
-        fmt(r.get("roundtrip_relative")),
-        fmt(r.get("fit_s"), 1),
-    ]
-
-
-def _real_case(case):
-    lines = [
-        "",
-        f"### {case['dataset']} ({case['n_train']} training, {case['n_test']} "
-        f"held-out images, latent dimension {case['n_components']}, "
-        f"{case['n_generated']} samples)",
-        "",
-        table(_REAL_HEADERS, [_real_row(r) for r in case["rows"]]),
-        "",
-    ]
-    for name, path in case["figures"].items():
-        lines += figure(path, f"{case['dataset']} {name}")
-    return lines
-
-
-def real_section(section):
-    """Section 2: Frey faces and Fashion-MNIST."""
-    title = "## 2. Real data: Frey faces and Fashion-MNIST"
-    return _section(title, section, _real_case)
 
 
 _MANIFOLD_HEADERS = [
@@ -254,7 +141,7 @@ _MANIFOLD_HEADERS = [
 def _manifold_row(r):
     return [
         r["method"],
-        _status(r),
+        status_cell(r),
         fmt(r.get("trustworthiness")),
         fmt(r.get("continuity")),
         fmt(r.get("spearman")),
@@ -291,13 +178,13 @@ def _manifold_intro(section):
 def manifold_section(section):
     """Section 3: manifold learning against the peers."""
     title = "## 3. Manifold learning"
-    return _section(title, section, _manifold_case, _manifold_intro)
+    return section_lines(title, section, _manifold_case, _manifold_intro)
 
 
 def scale_section(section):
     """Section 3b: the large Swiss rolls of issue 2."""
     title = "## 3b. Scale: large Swiss rolls"
-    early = _not_run(title, section)
+    early = not_run(title, section)
     if early:
         return early
     compare, large = section["compare"], section["large"]
@@ -316,7 +203,7 @@ def scale_section(section):
     rows = [
         [
             r["method"],
-            _status(r),
+            status_cell(r),
             fmt(r.get("fit_s"), 2),
             fmt(r.get("peak_fit_mb"), 0),
             fmt(r.get("trustworthiness")),
@@ -336,7 +223,7 @@ def _pipelines_case(case):
     rows = [
         [
             r["method"],
-            _status(r),
+            status_cell(r),
             pm(r.get("accuracy_mean"), r.get("accuracy_std")),
             fmt(r.get("knn_n_neighbors")),
             fmt(r.get("fit_s"), 2),
@@ -359,4 +246,4 @@ def _pipelines_case(case):
 def pipelines_section(section):
     """Section 4: GridSearchCV over pipelines with each embedding."""
     title = "## 4. Pipelines: `GridSearchCV` across embeddings"
-    return _section(title, section, _pipelines_case)
+    return section_lines(title, section, _pipelines_case)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from benchmarks import embeddings, generative, report, targets
+from benchmarks import embeddings, generative, real, report, targets
 from benchmarks.data import DataUnavailable
 from benchmarks.measure import measure
 from benchmarks.peers import PEERS, peer_status
@@ -262,7 +262,7 @@ def describe_environment(profile, argv=None):
 #: Sections in report order, with the function that runs each.
 SECTIONS = {
     "generative": generative.run_synthetic,
-    "real": generative.run_real,
+    "real": real.run_real,
     "manifold": embeddings.run_manifold,
     "scale": embeddings.run_scale,
     "pipelines": embeddings.run_pipelines,
