@@ -257,11 +257,14 @@ def disconnected_coordinates(spectra, stationary, n_components, choose, X=None):
     if X is not None:
         centroids = np.vstack([np.asarray(X[s.index].mean(axis=0)) for s in spectra])
     offsets = component_offsets(centroids, radius, weights, n_components)
-    # psi_c0 = 1 / sqrt(pi(c)) on component c: this row adds offset o_c there.
-    mixing[starts] = offsets * np.sqrt(weights)[:, None]
+    # The eigenvalue of a coordinate is the Rayleigh quotient of its
+    # within-component part: the offsets (eigenvalue 1) would pull it towards
+    # 1 and distort each component's lambda^t scaling.
     norm = np.sum(mixing**2, axis=0)
     quotient = (mixing**2).T @ values / np.where(norm > 0, norm, 1.0)
     eigenvalues = np.where(norm > 0, quotient, 1.0)
+    # psi_c0 = 1 / sqrt(pi(c)) on component c: this row adds offset o_c there.
+    mixing[starts] = offsets * np.sqrt(weights)[:, None]
     if np.all(np.isnan(novelty)):
         novelty = None
     return ComponentCoordinates(psi, values, mixing, eigenvalues, offsets, novelty)

@@ -15,7 +15,8 @@ connected):
 2. the count is capped at twice the local-PCA dimension ``d_c``
    (:func:`local_pca_dimension`; Whitney's bound);
 3. components below ``MIN_COMPONENT_SIZE`` points, too few for the local
-   fits, take ``d_c`` itself.
+   fits, take ``d_c + 1``, which embeds closed curves and spheres (``d_c``
+   alone folded a 200-point circle onto a segment).
 
 ``n_components`` is the largest count over the components.
 
@@ -172,7 +173,9 @@ def estimate_n_components(X, spectra, random_state):
         dimension = local_pca_dimension(X[spectrum.index], random_state)
         psi = spectrum.psi[:, 1 : AUTO_EIGENVECTORS + 1]
         if spectrum.index.size < MIN_COMPONENT_SIZE or psi.shape[1] < 2:
-            counts.append(int(round(dimension)))
+            # Too few points for the local fits: one more coordinate than the
+            # intrinsic dimension, which embeds closed curves and spheres.
+            counts.append(int(round(dimension)) + 1)
             continue
         count = novelty_count(psi, random_state)
         counts.append(int(min(count, 2 * dimension)))

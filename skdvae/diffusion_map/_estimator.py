@@ -71,9 +71,10 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         0.3 (harmonics and products are explained and rejected); the count is
         capped at twice the local-PCA dimension (components of 90 % variance
         among 20 neighbours, median over points), and components under 250
-        points take the local-PCA dimension. Measured: circle and loop 2,
-        sphere and torus (R = 2, r = 1) 3, Swiss roll and S-curve 2, two
-        circles and the 5 x 5 Gaussian grid 2. A fit with ``"auto"`` equals
+        points take the local-PCA dimension plus one. Measured: circle and
+        loop 2, sphere and torus (R = 2, r = 1) 3, Swiss roll and S-curve 2,
+        two circles 2 and the 5 x 5 Gaussian grid (components of 100 points)
+        3. A fit with ``"auto"`` equals
         the fit with its estimate passed as an integer; it costs one more
         eigensolve and is not available with ``metric="precomputed"``. By
         hand: a closed curve needs 2, a surface at least its embedding

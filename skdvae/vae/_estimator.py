@@ -1,5 +1,6 @@
 """The DiffusionVAE estimator: the variational diffusion autoencoder (VDAE)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from skdvae.exceptions import _user_stacklevel
 from skdvae.utils._sklearn_compat import (
     Interval,
     StrOptions,
@@ -126,8 +128,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         is ``walk_bandwidth_`` (:meth:`walk`).
     n_walk_steps : int >= 0, default=1
         Steps of the walk in :meth:`sample` (and the default of :meth:`walk`).
-        Walkers start from the stationary distribution and the walk keeps it
-        invariant, so one step already gives a sample of it; more steps move
+        Walkers start from the walk's target density and the walk keeps it
+        invariant, so even 0 steps give a sample of it; more steps move
         samples farther from their start points.
     batch_size : int or "auto", default="auto"
         Minibatch size of both stages. "auto" is ``n_samples // 16`` clipped
@@ -567,11 +569,14 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def score_samples(self, X):
         """One-step ELBO of each sample, evaluated at the posterior mean.
 
-        ``log p(x | z = psi~(x)) - kl_weight * KL(q(z'|x) || p(z'|x))``: the
-        Gaussian log-likelihood of the round trip ``x -> psi~(x) -> decoder``
-        (in nats, in the units of ``X``) minus the weighted divergence of the
-        learned step covariance from the local spread of the embedded
-        training neighbours of ``x``. Deterministic (no Monte Carlo draw).
+        ``log p(x | z = psi~(x), u = m_q) - kl_weight * KL(q(z'|x) || p(z'|x))
+        - KL(q(u|x, z) || p(u|z))``: the Gaussian log-likelihood of the round
+        trip ``x -> psi~(x) -> decoder`` with the detail coordinates at their
+        posterior mean ``m_q`` (in nats, in the units of ``X``), minus the
+        weighted divergence of the learned step covariance from the local
+        spread of the embedded training neighbours of ``x``, minus the
+        divergence of the detail posterior from its prior (0 without detail
+        coordinates). Deterministic (no Monte Carlo draw).
         Points off the learned manifold score low: their round trip moves them
         far compared to the learned noise level ``noise_variance_``.
 
@@ -622,10 +627,12 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def sample(self, n_samples=1, random_state=None):
         """Generate data by running the learned diffusion random walk.
 
-        ``n_samples`` walkers start at the embeddings of training points
-        drawn from the stationary distribution of the diffusion random walk
-        (``stationary_distribution_``), take ``n_walk_steps`` steps of the
-        latent walk (:meth:`walk`) and their decoded end points are returned.
+        ``n_samples`` walkers start in latent space from the walk's target
+        density: the stationary distribution of the diffusion random walk
+        (``stationary_distribution_``) on the training embeddings, smoothed
+        within ``walk_bandwidth_`` (:meth:`walk`). They take ``n_walk_steps``
+        steps of the latent walk, which keeps that density invariant, and
+        their end points are decoded with fresh detail coordinates.
 
         Parameters
         ----------
@@ -649,7 +656,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         pi = self.stationary_distribution_
         start = rng.choice(len(pi), size=n_samples, p=pi)
-        paths, _ = self._walk(self.embedding_[start], self.n_walk_steps, rng)
+        paths, _ = self._walk(self.n_walk_steps, rng, index=start)
         return paths[:, -1].astype(self._dtype)
 
     def walk(self, X_start, n_steps=None, random_state=None, return_acceptance=False):
@@ -669,7 +676,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X_start : array-like of shape (n_start, n_features)
             Start points (``trajectories[:, 0]``). One whose embedding lies
             farther than ``walk_bandwidth_`` from every training embedding
-            walks from the nearest training embedding instead.
+            walks from the nearest training embedding instead, with a
+            warning.
         n_steps : int or None, default=None
             Steps per walker; None means ``n_walk_steps``.
         random_state : int, RandomState instance or None, default=None
@@ -693,12 +701,13 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         rng = check_random_state(
             self.random_state if random_state is None else random_state
         )
-        paths, acceptance = self._walk(predict(self._encoder, X), n_steps, rng)
+        paths, acceptance = self._walk(n_steps, rng, Z=predict(self._encoder, X))
         paths[:, 0] = X
         paths = paths.astype(X.dtype)
         return (paths, acceptance) if return_acceptance else paths
 
-    def _walk(self, Z, n_steps, rng):
+    def _walk(self, n_steps, rng, Z=None, index=None):
+        """Walk from latent points ``Z``, or from ``p`` around embeddings ``index``."""
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
         transition = inference_copy(self.net_.module_)
         device = next(transition.parameters()).device
@@ -706,10 +715,25 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self.embedding_, self.stationary_distribution_, self.walk_bandwidth_, device
         )
         with torch_threads():
-            paths, acceptance = latent_walk(
-                tensor64(Z).to(device), n_steps, transition, support, generator
-            )
+            if Z is None:
+                z = support.draw(torch.as_tensor(index), generator)
+            else:
+                z = tensor64(Z).to(device)
+                self._warn_off_support(support, z)
+            paths, acceptance = latent_walk(z, n_steps, transition, support, generator)
         return paths.numpy(), acceptance
+
+    @staticmethod
+    def _warn_off_support(support, z):
+        outside = int((~torch.isfinite(support.log_density(z))).sum())
+        if outside:
+            warnings.warn(
+                f"{outside} of {len(z)} start points embed farther than "
+                "walk_bandwidth_ from every training embedding; they walk from "
+                "their nearest training embedding instead.",
+                UserWarning,
+                stacklevel=_user_stacklevel(),
+            )
 
     def local_bilipschitz(self, X=None, n_neighbors=10):
         """Local bi-Lipschitz constants of the decoder on aligned pairs.

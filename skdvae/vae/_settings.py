@@ -5,11 +5,14 @@ shape; they raise scikit-learn-worded errors for settings that the parameter
 constraints cannot check alone (they depend on the data).
 """
 
+import warnings
 from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 import torch
+
+from skdvae.exceptions import _user_stacklevel
 
 __all__ = [
     "OWN_DIFFUSION_MAP_PARAMS",
@@ -75,10 +78,19 @@ def resolve_batch_size(batch_size, n_train):
 
     ``"auto"`` is ``n_train // 16`` clipped to [32, 128] (and at most
     ``n_train``): at least 16 optimiser steps per epoch on small data sets,
-    batches of 128 on large ones. An int is capped at ``n_train``.
+    batches of 128 on large ones. An int larger than ``n_train`` is capped
+    at it, with a warning (as :class:`~sklearn.neural_network.MLPRegressor`
+    does).
     """
     if batch_size == "auto":
         return min(n_train, max(32, min(128, n_train // 16)))
+    if batch_size > n_train:
+        warnings.warn(
+            f"batch_size={batch_size} is larger than the {n_train} training "
+            f"samples; batches of {n_train} are used.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
     return min(batch_size, n_train)
 
 

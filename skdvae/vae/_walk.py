@@ -3,9 +3,9 @@
 The paper's walk encodes, steps ``z' ~ N(psi~(x), C_phi(x))``, decodes and
 re-encodes. Re-encoding compounds the errors of the encoder-decoder round
 trip: off the data the encoder amplifies displacements, so long walks leave
-the manifold (on a loop, 100 steps ended ``1e23`` diameters away; replacing
-the encoder output by the nearest training embedding removes the drift,
-clamping the step covariance does not; ``docs/method.md``, "Random walks").
+the manifold (on a loop, 100 steps ended on average 2e11 from the curve;
+``python -m benchmarks.bench_generation --part walks`` and ``docs/method.md``,
+"Random walks").
 
 skdvae walks in latent space instead, as a Metropolis-Hastings chain whose
 proposal is the paper's step and whose target is the walk's stationary
@@ -20,8 +20,8 @@ distribution seen in latent space:
 
 ``p`` vanishes farther than ``h`` from every training embedding, so every
 state stays in a compact set fixed at fit time, and detailed balance keeps
-``p`` invariant: walkers started from the stationary distribution stay
-distributed like it for any number of steps. Each emitted point is
+``p`` invariant: walkers started from ``p`` (:meth:`LatentSupport.draw`)
+stay distributed like it for any number of steps. Each emitted point is
 ``decoder(z, u)`` with fresh detail coordinates ``u ~ p(u | z)`` when the
 model has them. All randomness comes from an explicit CPU
 ``torch.Generator``.
@@ -30,7 +30,11 @@ model has them. All randomness comes from an explicit CPU
 import numpy as np
 import torch
 
-from skdvae.vae._latent_search import LatentSearch, use_latent_search
+from skdvae.vae._latent_search import (
+    LatentSearch,
+    nearest_reference,
+    use_latent_search,
+)
 
 __all__ = ["LatentSupport", "latent_walk"]
 
@@ -86,7 +90,31 @@ class LatentSupport:
 
     def nearest(self, z):
         """The training embedding nearest each row of ``z``."""
-        return self.reference[torch.cdist(z, self.reference).argmin(1)]
+        return self.reference[nearest_reference(z, self.reference)[:, 0]]
+
+    def draw(self, index, generator):
+        """Draw latent points from ``p`` given the kernel centres ``index``.
+
+        With ``index`` drawn from ``pi`` the result is distributed as ``p``
+        itself: ``e_i`` plus a draw of the biweight kernel of radius ``h``
+        (uniform in the ball, accepted with probability
+        ``(1 - r^2 / h^2)^2``, repeated until accepted).
+        """
+        centres = self.reference[index]
+        offsets = torch.empty_like(centres)
+        pending = torch.ones(len(index), dtype=torch.bool)
+        dim = centres.shape[1]
+        while pending.any():
+            n = int(pending.sum())
+            direction = torch.randn((n, dim), generator=generator, dtype=centres.dtype)
+            direction = direction / direction.norm(dim=1, keepdim=True)
+            uniform = torch.rand((n, 2), generator=generator, dtype=centres.dtype)
+            radius = uniform[:, 0] ** (1.0 / dim)
+            keep = uniform[:, 1] < (1.0 - radius**2) ** 2
+            rows = pending.nonzero()[:, 0][keep]
+            offsets[rows] = (direction * radius[:, None])[keep].to(centres.device)
+            pending[rows] = False
+        return centres + self.bandwidth * offsets
 
 
 def _log_proposal(z_to, z_from, chol):
@@ -114,7 +142,8 @@ def _walk_chunk(z, n_steps, transition, support, generator):
     log_p = support.log_density(z)
     outside = ~torch.isfinite(log_p)
     if outside.any():  # a start point off the support: its nearest embedding
-        z = torch.where(outside.unsqueeze(-1), support.nearest(z), z)
+        z = z.clone()
+        z[outside] = support.nearest(z[outside])
         log_p = support.log_density(z)
     chol = transition.covariance(transition.generate(z))
     path, accepted = [_emit(transition, z, generator)], 0
@@ -160,8 +189,9 @@ def latent_walk(z_start, n_steps, transition, support, generator, batch_size=163
         CPU generator of all the noise: per step, the proposal, the
         acceptance draw, then the detail coordinates of the emitted points.
     batch_size : int, default=16384
-        Walkers advanced together (bounds memory); results depend on the seed
-        and on ``batch_size``, not on anything else.
+        Walkers advanced together (bounds memory). The noise is drawn chunk by
+        chunk from one stream, so a walker's path depends on the seed, on
+        ``batch_size`` and on the walkers before it.
 
     Returns
     -------

@@ -225,3 +225,16 @@ def test_connected_data_take_the_unchanged_path(monkeypatch):
     np.testing.assert_array_equal(dm.embedding_, _reference_embedding(X, 2, 0))
     dm.transform(X[:10] + 0.01)
     dm.sample(10)
+
+
+def test_components_stay_round_at_long_diffusion_times():
+    # Each coordinate's eigenvalue is that of its within-component part; the
+    # offsets (eigenvalue 1) must not pull it towards 1 and stretch the pieces.
+    X, _ = make_two_circles(1000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DisconnectedGraphWarning)
+        dm = DiffusionMap(2, t=1000, random_state=0).fit(X)
+    for c in (0, 1):
+        Z = dm.embedding_[dm.component_labels_ == c]
+        spread = np.linalg.eigvalsh(np.cov(Z.T))
+        assert np.sqrt(spread[-1] / spread[0]) < 1.05

@@ -32,6 +32,15 @@ def test_auto_counts_the_coordinates_a_manifold_needs(name, expected):
     assert _auto(X).n_components_ == expected
 
 
+@pytest.mark.parametrize("name, expected", [("circle", 2), ("gaussian_grid", 3)])
+def test_auto_on_small_components(name, expected):
+    # Under 250 points a component takes its local-PCA dimension plus one:
+    # a 200-point circle still gets 2 coordinates (1 would fold it), the
+    # grid's 2-D blobs of 80 points 3.
+    X = make_dataset(name, 200 if name == "circle" else 2000, random_state=0)[0]
+    assert _auto(X).n_components_ == expected
+
+
 def test_auto_fits_as_the_estimate_passed_as_an_integer():
     X = make_dataset("sphere", 1500, random_state=1)[0]
     dm = _auto(X)

@@ -46,7 +46,8 @@ def test_long_walks_stay_on_the_loop_and_mix(loop):
 
 def test_walk_from_far_away_starts_on_the_data(loop):
     X, _, model = loop
-    paths = model.walk(X[:3] + 5.0, n_steps=3, random_state=0)
+    with pytest.warns(UserWarning, match="walk from their nearest"):
+        paths = model.walk(X[:3] + 5.0, n_steps=3, random_state=0)
     np.testing.assert_array_equal(paths[:, 0], X[:3] + 5.0)
     assert distance_to_manifold("loop", paths[:, 1:].reshape(-1, 3)).max() < 0.1
 

@@ -125,3 +125,14 @@ def test_tree_and_brute_force_densities_agree(n_samples):
     d2 = ((z.numpy()[:, None] - reference[None]) ** 2).sum(-1) / h**2
     expected = np.log(np.clip(1 - d2, 0, None) ** 2 @ weights)
     np.testing.assert_allclose(support.log_density(z).numpy(), expected, rtol=1e-10)
+
+
+def test_draw_samples_the_biweight_kernel_around_each_centre():
+    support = LatentSupport(np.array([[0.0], [10.0]]), np.array([0.5, 0.5]), 1.0)
+    generator = torch.Generator().manual_seed(0)
+    index = torch.tensor([0] * 20000 + [1] * 10)
+    z = support.draw(index, generator).numpy()[:, 0]
+    assert np.all(np.abs(z[:20000]) < 1.0) and np.all(np.abs(z[20000:] - 10) < 1.0)
+    # The 1-D biweight kernel (1 - x^2)^2 on [-1, 1] has variance 1 / 7.
+    assert abs(z[:20000].var() - 1 / 7) < 0.01
+    assert torch.isfinite(support.log_density(torch.as_tensor(z[:, None]))).all()
