@@ -26,9 +26,10 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.neighbors import NearestNeighbors
 
 from benchmarks.data import load_dataset, split
+from benchmarks.real import novelty
+from benchmarks.walks import bins_visited, nearest_distance
 from skdvae import DiffusionVAE
 from skdvae.datasets import distance_to_manifold, make_dataset
 from skdvae.metrics import gromov_wasserstein, precision_recall
@@ -53,8 +54,7 @@ def _frey():
 def detail(seeds):
     """Sample quality on Frey faces for each decoder configuration."""
     train, test = _frey()
-    index = NearestNeighbors(n_neighbors=1).fit(train)
-    base = np.median(index.kneighbors(test)[0])
+    base = float(np.median(nearest_distance(test, train)))
     print("config | seed | precision | recall | novelty | GW | round trip | fit s")
     for name, params in DETAIL_CONFIGS.items():
         for seed in seeds:
@@ -63,13 +63,13 @@ def detail(seeds):
             fit_s = time.perf_counter() - start
             samples = model.sample(len(test), random_state=seed)
             pr = precision_recall(test, samples)
-            novelty = np.median(index.kneighbors(samples)[0]) / base
+            new = novelty(samples, train, base)
             gw = gromov_wasserstein(samples, test, 1000, seed)
             back = model.inverse_transform(model.transform(test))
             rt = np.sum((back - test) ** 2) / np.sum((test - test.mean(0)) ** 2)
             print(
                 f"{name} | {seed} | {pr.precision:.3f} | {pr.recall:.3f} | "
-                f"{novelty:.2f} | {gw:.4f} | {rt:.3f} | {fit_s:.0f}"
+                f"{new:.2f} | {gw:.4f} | {rt:.3f} | {fit_s:.0f}"
             )
 
 
@@ -95,7 +95,7 @@ def _paper_walk(model, X, n_steps, seed):
 
 def _distance(name, X_train, points):
     if name == "frey_faces":
-        return NearestNeighbors(n_neighbors=1).fit(X_train).kneighbors(points)[0][:, 0]
+        return nearest_distance(points, X_train)
     return distance_to_manifold(name, points)
 
 
@@ -114,8 +114,7 @@ def _walk_rows(name, X, params, model):
         outside = np.mean(np.any((flat < lo - margin) | (flat > hi + margin), axis=1))
         bins = ""
         if name == "loop":
-            nearest = NearestNeighbors(n_neighbors=1).fit(X).kneighbors(flat)[1][:, 0]
-            bins = len(np.unique(np.floor(20 * params[nearest, 0] / (2 * np.pi))))
+            bins = bins_visited(flat, X, params[:, 0])
         d1, d100 = (
             dist[:, 0].mean(),
             np.where(finite[:, -1], dist[:, -1], np.inf).mean(),

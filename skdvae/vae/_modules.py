@@ -409,13 +409,11 @@ class TransitionModule(nn.Module):
 
         Returns ``(x_hat, detail_kl)``, the latter ``KL(q(u|x, z) || p(u|z))``
         per row (zeros without detail coordinates): the deterministic terms of
-        :meth:`DiffusionVAE.score_samples`.
+        :meth:`DiffusionVAE.score_samples` (:meth:`decode_step` with zero
+        detail noise).
         """
-        if self.detail is None:
-            return self.decoder(z), z.new_zeros(z.shape[0])
-        mean_q, log_var_q = self.detail.posterior(x, z)
-        kl = diagonal_gaussian_kl(mean_q, log_var_q, *self.detail.prior(z))
-        return self.decoder(z, mean_q), kl
+        eps = z.new_zeros(z.shape[0], z.shape[1] + self.n_detail)
+        return self.decode_step(z, x, eps)
 
     def forward(self, x, mu, eps, target, prior_chol=None):
         """Return ``(z, chol, x_hat, detail_kl)`` for one walk step.
