@@ -1,4 +1,9 @@
-"""Command line: ``python -m benchmarks --profile {tiny,quick,full} [--out DIR]``."""
+"""Command line: ``python -m benchmarks --profile {tiny,quick,full} [--output DIR]``.
+
+Without ``--output`` the report goes to ``benchmarks/output/<profile>/``,
+which git ignores. The committed reference reports are regenerated on
+purpose with ``--output benchmarks/results/<profile>``.
+"""
 
 import argparse
 import sys
@@ -21,10 +26,14 @@ def _parser():
         "job, minutes) or full (everything, the committed report)",
     )
     parser.add_argument(
+        "--output",
         "--out",
+        dest="out",
         default=None,
-        help="output folder (default: benchmarks/results/<profile>; tiny: "
-        "benchmarks/results/tmp/tiny)",
+        metavar="DIR",
+        help="output folder (default: benchmarks/output/<profile>, ignored by "
+        "git); pass benchmarks/results/<profile> to regenerate the committed "
+        "reference report",
     )
     parser.add_argument(
         "--sections",

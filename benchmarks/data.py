@@ -15,12 +15,41 @@ import numpy as np
 __all__ = [
     "DataUnavailable",
     "Dataset",
+    "display_name",
     "load_dataset",
     "split",
     "true_coordinates",
 ]
 
 _REAL = ("digits", "frey_faces", "fashion_mnist")
+_NAMES = {
+    "swiss_roll": "Swiss roll",
+    "s_curve": "S-curve",
+    "two_circles": "two circles",
+    "gaussian_grid": "Gaussian grid",
+    "frey_faces": "Frey faces",
+    "fashion_mnist": "Fashion-MNIST",
+}
+#: What the colour of a dataset's points shows in the figures, and whether
+#: it is a category (a legend) or a number (a colour bar).
+_COLORS = {
+    "swiss_roll": ("roll parameter t", False),
+    "s_curve": ("curve parameter t", False),
+    "loop": ("curve angle s", False),
+    "circle": ("angle", False),
+    "sphere": ("polar angle", False),
+    "torus": ("tube angle", False),
+    "two_circles": ("circle", True),
+    "gaussian_grid": ("mode", True),
+    "digits": ("digit", True),
+    "frey_faces": ("frame number", False),
+    "fashion_mnist": ("class", True),
+}
+
+
+def display_name(name):
+    """Plain name of dataset ``name`` for the report, e.g. ``Swiss roll``."""
+    return _NAMES.get(name, name)
 
 
 class DataUnavailable(RuntimeError):
@@ -53,6 +82,16 @@ class Dataset:
     color: np.ndarray
     labels: np.ndarray | None = None
     image_shape: tuple | None = None
+
+    @property
+    def color_label(self):
+        """What :attr:`color` shows, e.g. ``"roll parameter t"``."""
+        return _COLORS.get(self.name, ("value", False))[0]
+
+    @property
+    def categorical(self):
+        """True if :attr:`color` is a category (class, mode, circle)."""
+        return _COLORS.get(self.name, ("value", False))[1]
 
     @property
     def synthetic(self):

@@ -36,17 +36,21 @@ estimator for each fold.
 
 import time
 import warnings
+from textwrap import shorten
 
 import numpy as np
 
 from benchmarks import figures
-from benchmarks.data import load_dataset, split
+from benchmarks.data import display_name, load_dataset, split
 from benchmarks.measure import save_arrays
 from benchmarks.peers import make_estimator
 
 __all__ = [
     "add_ratios",
     "embedding_scores",
+    "plan_manifold",
+    "plan_pipelines",
+    "plan_scale",
     "roundtrip_error",
     "row_of",
     "run_manifold",
@@ -223,7 +227,9 @@ def compare(
             panels.append((method, result.arrays["embedding"]))
         rows.append(row_of(result, scores))
     path = ctx.figures / figure
-    fig = figures.embeddings(path, title, panels, train.color)
+    fig = figures.embeddings(
+        path, title, panels, train.color, train.color_label, train.categorical
+    )
     return add_ratios(rows), fig
 
 
@@ -234,13 +240,13 @@ def _run_manifold_case(ctx, case, seed=0):
     train, test = split(data, case.n_test, random_state=seed)
     rows, fig = compare(
         ctx,
-        f"manifold {case.label}",
+        _manifold_label(case),
         case.methods,
         train,
         test,
         case.n_components,
         figure=f"embeddings_{case.label}.png",
-        title=f"{case.dataset}: {len(train.X)} training points",
+        title=f"{display_name(case.dataset)}: {len(train.X):,} training points",
         max_samples=ctx.profile.trust_max_samples,
         seed=seed,
         timeout=case.timeout,
@@ -255,6 +261,19 @@ def _run_manifold_case(ctx, case, seed=0):
         "rows": rows,
         "figure": fig,
     }
+
+
+def _manifold_label(case):
+    return f"manifold {case.label}"
+
+
+def plan_manifold(profile):
+    """The fits of section 3 in run order, as ``(label, method)``."""
+    return [
+        (_manifold_label(case), method)
+        for case in profile.manifold
+        for method in case.methods
+    ]
 
 
 def run_manifold(ctx):
@@ -273,7 +292,7 @@ def run_manifold(ctx):
     """
     return {
         "cases": [
-            ctx.case(f"manifold {case.label}", case.dataset, _run_manifold_case, case)
+            ctx.case(_manifold_label(case), case.dataset, _run_manifold_case, case)
             for case in ctx.profile.manifold
         ]
     }
@@ -285,13 +304,13 @@ def _scale_compare(ctx, cfg, max_samples):
     train, test = split(load_dataset("swiss_roll", n + n_test, 0), n_test, 0)
     rows, fig = compare(
         ctx,
-        f"scale swiss_roll {n}",
+        _scale_label(n),
         cfg["methods"],
         train,
         test,
         2,
         figure="embeddings_swiss_roll_scale.png",
-        title=f"swiss_roll: {n} training points",
+        title=f"Swiss roll: {n:,} training points",
         max_samples=max_samples,
     )
     return {"n_train": n, "n_test": n_test, "rows": rows, "figure": fig}
@@ -305,13 +324,26 @@ def _scale_large(ctx, cfg, max_samples):
     if not ok:
         return {"n_train": n, "rows": [{"method": "DiffusionMap", "error": detail}]}
     params = {"n_landmarks": n_landmarks}
-    result = ctx.run(f"scale swiss_roll {n}", "DiffusionMap", 2, paths, {}, params)
+    result = ctx.run(_scale_label(n), "DiffusionMap", 2, paths, {}, params)
     scores = {}
     if result.ok:
         scores = embedding_scores(data, result, max_samples, 0)
     row = row_of(result, scores)
     row["params"] = params
     return {"n_train": n, "n_landmarks": n_landmarks, "rows": [row]}
+
+
+def _scale_label(n_samples):
+    return f"scale swiss_roll {n_samples}"
+
+
+def plan_scale(profile):
+    """The fits of section 3b in run order, as ``(label, method)``."""
+    cfg = profile.scale
+    if not cfg:
+        return []
+    compare = [(_scale_label(cfg["n_compare"]), m) for m in cfg["methods"]]
+    return compare + [(_scale_label(cfg["n_large"]), "DiffusionMap")]
 
 
 def run_scale(ctx):
@@ -339,6 +371,8 @@ def run_scale(ctx):
 
 # --------------------------------------------------- section 4: pipelines
 _NONE = "none (k-NN on scaled features)"
+#: The "method" of a pipeline search in the progress output and the plan.
+SEARCH = "GridSearchCV"
 
 
 def _candidates(ctx, cfg):
@@ -398,13 +432,16 @@ def _run_pipelines_dataset(ctx, name, n_samples, cfg):
     grid = {"embed": estimators, "knn__n_neighbors": list(cfg["n_neighbors"])}
     cv = StratifiedKFold(n_splits=cfg["cv"], shuffle=True, random_state=0)
     search = GridSearchCV(pipe, grid, cv=cv, n_jobs=1)
+    n_fits = len(estimators) * len(cfg["n_neighbors"]) * cfg["cv"]
+    ctx.progress.start(_pipelines_label(name), SEARCH)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         search.fit(data.X, data.labels)
     elapsed = time.perf_counter() - start
     rows += _method_rows(search, names, estimators)
-    ctx.progress(f"pipelines {name}", f"GridSearchCV {elapsed:.0f} s")
+    detail = f"{n_fits} cross-validation fits in {elapsed:.0f} s"
+    ctx.progress.done(_pipelines_label(name), SEARCH, detail)
     best = search.best_params_["embed"]
     return {
         "dataset": name,
@@ -416,8 +453,18 @@ def _run_pipelines_dataset(ctx, name, n_samples, cfg):
         "best_method": names[[e is best for e in estimators].index(True)],
         "best_score": float(search.best_score_),
         "search_s": elapsed,
-        "warnings": sorted({str(w.message)[:200] for w in caught}),
+        "warnings": sorted({shorten(str(w.message), 200) for w in caught}),
     }
+
+
+def _pipelines_label(name):
+    return f"pipelines {name}"
+
+
+def plan_pipelines(profile):
+    """The searches of section 4 in run order, as ``(label, SEARCH)``."""
+    datasets = profile.pipelines.get("datasets", {})
+    return [(_pipelines_label(name), SEARCH) for name in datasets]
 
 
 def run_pipelines(ctx):
@@ -435,7 +482,7 @@ def run_pipelines(ctx):
     """
     cfg = ctx.profile.pipelines
     cases = [
-        ctx.case(f"pipelines {name}", name, _run_pipelines_dataset, name, n, cfg)
+        ctx.case(_pipelines_label(name), name, _run_pipelines_dataset, name, n, cfg)
         for name, n in cfg.get("datasets", {}).items()
     ]
     return {"cases": cases}

@@ -7,7 +7,13 @@ when there is nothing to draw.
 
 import numpy as np
 
-__all__ = ["embeddings", "filmstrips", "image_grid", "samples_vs_truth"]
+__all__ = [
+    "embeddings",
+    "filmstrips",
+    "image_grid",
+    "samples_vs_truth",
+    "shared_limits",
+]
 
 
 def _pyplot():
@@ -25,11 +31,12 @@ def _save(fig, path):
     return f"figures/{path.name}"
 
 
-def _axes_grid(n_panels, n_cols, size=3.0, projection=None):
+def _axes_grid(n_panels, n_cols, size=3.0, projection=None, height=1.0):
+    """A figure of ``n_panels`` axes; ``height`` scales the rows' height."""
     plt = _pyplot()
     n_cols = max(1, min(n_cols, n_panels))
     n_rows = int(np.ceil(n_panels / n_cols))
-    fig = plt.figure(figsize=(size * n_cols, size * n_rows))
+    fig = plt.figure(figsize=(size * n_cols, size * n_rows * height + 0.3))
     axes = [
         fig.add_subplot(n_rows, n_cols, i + 1, projection=projection)
         for i in range(n_panels)
@@ -37,8 +44,40 @@ def _axes_grid(n_panels, n_cols, size=3.0, projection=None):
     return fig, axes
 
 
-def embeddings(path, title, panels, color):
+def _colour_key(fig, axes, color, label, categorical):
+    """Colour map and norm of ``color``, with a legend or a colour bar on ``fig``.
+
+    Up to 10 categories get a legend of the ``tab10`` colours; anything else
+    (a parameter, or more categories) a colour bar labelled ``label``.
+    """
+    from matplotlib import cm, colors
+    from matplotlib.lines import Line2D
+
+    values = np.unique(color)
+    if categorical and len(values) <= 10:
+        cmap = colors.ListedColormap(cm.tab10.colors[: len(values)])
+        norm = colors.BoundaryNorm(np.append(values - 0.5, values[-1] + 0.5), cmap.N)
+        handles = [
+            Line2D([], [], ls="", marker="o", color=cmap(norm(v)), label=f"{v:g}")
+            for v in values
+        ]
+        fig.legend(
+            handles=handles, title=label, loc="center left", bbox_to_anchor=(1.0, 0.5)
+        )
+        return cmap, norm
+    cmap = cm.Spectral
+    norm = colors.Normalize(float(np.min(color)), float(np.max(color)))
+    mappable = cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(mappable, ax=axes, shrink=0.8, label=label)
+    return cmap, norm
+
+
+def embeddings(path, title, panels, color, color_label="value", categorical=False):
     """Training embeddings of several methods side by side (first two axes).
+
+    Each panel keeps its own axes: the methods' coordinates have different
+    units. A colour bar (a parameter) or a legend (a category) says what the
+    colour shows.
 
     Parameters
     ----------
@@ -50,6 +89,10 @@ def embeddings(path, title, panels, color):
         Method name and embedding.
     color : ndarray of shape (n_samples,)
         Colour of each point (a true parameter or the class).
+    color_label : str, default="value"
+        What ``color`` is, for the colour bar or the legend.
+    categorical : bool, default=False
+        True if ``color`` holds categories (a legend rather than a colour bar).
 
     Returns
     -------
@@ -58,15 +101,37 @@ def embeddings(path, title, panels, color):
     if not panels:
         return None
     fig, axes = _axes_grid(len(panels), 4)
+    cmap, norm = _colour_key(fig, axes, np.asarray(color), color_label, categorical)
     for ax, (name, Z) in zip(axes, panels):
         Z = np.atleast_2d(Z)
         y = Z[:, 1] if Z.shape[1] > 1 else np.zeros(len(Z))
-        ax.scatter(Z[:, 0], y, c=color, s=2, cmap="Spectral", rasterized=True)
+        ax.scatter(Z[:, 0], y, c=color, s=2, cmap=cmap, norm=norm, rasterized=True)
         ax.set_title(name, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(title, fontsize=10, y=1.02)
     return _save(fig, path)
+
+
+def shared_limits(reference, clouds, quantile=0.005, pad=0.05):
+    """Axis limits shared by every panel of a figure.
+
+    The limits hold all of ``reference`` and the central ``1 - 2 * quantile``
+    of each cloud per coordinate (a few far-off samples do not squash the
+    rest), widened by ``pad`` of the span on each side.
+
+    Returns
+    -------
+    low, high : ndarray of shape (n_features,)
+    """
+    low, high = np.min(reference, axis=0), np.max(reference, axis=0)
+    for cloud in clouds:
+        finite = cloud[np.all(np.isfinite(cloud), axis=1)]
+        if len(finite):
+            low = np.minimum(low, np.quantile(finite, quantile, axis=0))
+            high = np.maximum(high, np.quantile(finite, 1 - quantile, axis=0))
+    span = np.where(high > low, high - low, 1.0)
+    return low - pad * span, high + pad * span
 
 
 def _scatter(ax, X, **kwargs):
@@ -76,8 +141,25 @@ def _scatter(ax, X, **kwargs):
         ax.scatter(X[:, 0], X[:, 1], **kwargs)
 
 
-def samples_vs_truth(path, title, reference, panels, max_points=1500):
-    """Generated samples (colour) over the true manifold (grey), per model.
+def _set_limits(ax, low, high, view):
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    ax.tick_params(labelsize=7)
+    if len(low) >= 3:
+        ax.set_zlim(low[2], high[2])
+        ax.locator_params(nbins=4)
+        ax.set_box_aspect(tuple(high[:3] - low[:3]))  # equal units on every axis
+        if view is not None:
+            ax.view_init(*view)
+    else:
+        ax.set_aspect("equal", adjustable="box")
+
+
+def samples_vs_truth(path, title, reference, panels, max_points=1500, view=None):
+    """Generated samples (red) over the training points (grey), per model.
+
+    Every panel has the same axes and equal units on each axis. Samples
+    outside the shared axes are left out and counted in the panel's title.
 
     Parameters
     ----------
@@ -91,6 +173,8 @@ def samples_vs_truth(path, title, reference, panels, max_points=1500):
         Model name and its samples.
     max_points : int, default=1500
         Points drawn per cloud.
+    view : tuple of float or None, default=None
+        Elevation and azimuth of 3-D views in degrees (None: matplotlib's).
 
     Returns
     -------
@@ -98,16 +182,23 @@ def samples_vs_truth(path, title, reference, panels, max_points=1500):
     """
     if not panels:
         return None
-    three_d = reference.shape[1] >= 3
-    fig, axes = _axes_grid(len(panels), 4, 3.2, "3d" if three_d else None)
-    ref = reference[:max_points]
-    for ax, (name, S) in zip(axes, panels):
+    dims = min(reference.shape[1], 3)
+    ref = np.asarray(reference)[:max_points, :dims]
+    clouds = [np.asarray(S)[:max_points, :dims] for _, S in panels]
+    low, high = shared_limits(ref, clouds)
+    height = 1.0
+    if dims == 2:  # rows as high as the data's aspect needs (titles included)
+        height = float(np.clip((high[1] - low[1]) / (high[0] - low[0]), 0.3, 1.0))
+        height += 0.15
+    fig, axes = _axes_grid(len(panels), 4, 3.2, "3d" if dims == 3 else None, height)
+    for ax, (name, _), S in zip(axes, panels, clouds):
+        inside = np.all((S >= low) & (S <= high), axis=1)
         _scatter(ax, ref, s=1, c="0.75", alpha=0.4, rasterized=True)
-        S = np.asarray(S)[:max_points]
-        _scatter(ax, S, s=2, c="tab:red", alpha=0.7, rasterized=True)
-        ax.set_title(name, fontsize=9)
-        if not three_d:
-            ax.set_aspect("equal", adjustable="datalim")
+        _scatter(ax, S[inside], s=2, c="tab:red", alpha=0.7, rasterized=True)
+        n_out = int(len(S) - inside.sum())
+        note = f"\n{n_out} of {len(S)} outside the axes" if n_out else ""
+        ax.set_title(name + note, fontsize=9)
+        _set_limits(ax, low, high, view)
     fig.suptitle(title, fontsize=10, y=1.02)
     return _save(fig, path)
 

@@ -29,7 +29,7 @@ Section 2, real images, is :mod:`benchmarks.real`.
 import numpy as np
 
 from benchmarks import figures, walks
-from benchmarks.data import load_dataset
+from benchmarks.data import display_name, load_dataset
 from benchmarks.measure import save_arrays
 
 __all__ = [
@@ -37,6 +37,8 @@ __all__ = [
     "TRUTH",
     "aggregate",
     "fidelity",
+    "fit_label",
+    "plan",
     "result_row",
     "run_synthetic",
     "sample_scores",
@@ -46,6 +48,9 @@ __all__ = [
 TRUTH = "true distribution"
 #: A two-circles sample farther than this from both circles is off the data.
 OFF_CIRCLE_DISTANCE = 0.2
+#: 3-D view (elevation, azimuth in degrees) of a dataset's sample figure: the
+#: torus seen from above its axis, so that its hole shows.
+_VIEWS = {"torus": (60.0, -60.0)}
 
 
 def _safe(func, *args, **kwargs):
@@ -192,7 +197,7 @@ def _model_row(ctx, case, method, data, seed):
         return unavailable, None
     paths, reference, train = data
     steps = _steps(ctx, case, method)
-    label = f"generative {case.label} seed {seed}"
+    label = fit_label(case, seed)
     result = ctx.run(label, method, case.n_components, paths, steps, seed=seed)
     row = result_row(result)
     samples = result.arrays.get("samples") if result.ok else None
@@ -287,10 +292,12 @@ def _run_case(ctx, case):
         if fig is None:
             fig = figures.samples_vs_truth(
                 ctx.figures / f"samples_{case.label}.png",
-                f"{case.dataset}, latent dimension {case.n_components}: samples "
-                f"(red) on the true manifold (grey), seed {seed}",
+                f"{display_name(case.dataset)}, latent dimension "
+                f"{case.n_components}: samples (red) over the training points "
+                f"(grey), seed {seed}",
                 X_train,
                 panels,
+                view=_VIEWS.get(case.dataset),
             )
     return {
         "dataset": case.dataset,
@@ -304,6 +311,21 @@ def _run_case(ctx, case):
         "per_seed": per_seed,
         "figure": fig,
     }
+
+
+def fit_label(case, seed):
+    """Progress label of the fits of ``case`` at ``seed``."""
+    return f"generative {case.label} seed {seed}"
+
+
+def plan(profile):
+    """The fits of section 1 in run order, as ``(label, method)``."""
+    return [
+        (fit_label(case, seed), method)
+        for case in profile.generative
+        for seed in profile.seeds
+        for method in profile.generative_methods
+    ]
 
 
 def run_synthetic(ctx):

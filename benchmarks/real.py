@@ -39,6 +39,7 @@ __all__ = [
     "SAME_TOTAL",
     "gaussian_latents",
     "novelty",
+    "plan",
     "run_real",
     "walk_steps",
 ]
@@ -47,6 +48,8 @@ __all__ = [
 SAME_TOTAL = "same total latent dimension"
 #: Role of the Gaussian VAE row with the highest recall.
 BEST = "best recall"
+#: The image sets of the section, in report order.
+_DATASETS = ("frey_faces", "fashion_mnist")
 
 
 @dataclass
@@ -186,11 +189,11 @@ class _Run:
     latent_dim: int
 
 
-def _runs(ctx, n_components):
+def _runs(profile, n_components):
     """The rows of one image set: every method, the Gaussian VAE thrice."""
-    n_detail, dimensions = gaussian_latents(ctx.profile, n_components)
+    n_detail, dimensions = gaussian_latents(profile, n_components)
     runs = []
-    for method in ctx.profile.real["methods"]:
+    for method in profile.real["methods"]:
         if method == "GaussianVAE":
             for dim, roles in dimensions.items():
                 label = f"GaussianVAE (latent {dim})"
@@ -204,10 +207,26 @@ def _runs(ctx, n_components):
     return runs
 
 
+def _label(name, run):
+    """Progress label of row ``run`` on image set ``name``."""
+    return f"real {name} latent {run.n_components}"
+
+
+def plan(profile):
+    """The fits of section 2 in run order, as ``(label, method)``."""
+    keys = []
+    for name in _DATASETS:
+        cfg = profile.real.get(name)
+        if cfg is not None:
+            runs = _runs(profile, cfg["n_components"])
+            keys += [(_label(name, run), run.method) for run in runs]
+    return keys
+
+
 def _real_method(ctx, data, run):
     """Fit, sample and score one row ``run``; return the row and its figures."""
     steps = _steps(ctx, data, run.method)
-    label = f"real {data.name} latent {run.n_components}"
+    label = _label(data.name, run)
     result = ctx.run(label, run.method, run.n_components, data.paths, steps)
     row = result_row(result)
     row.update(method=run.label, latent_dim=run.latent_dim, role=run.role)
@@ -265,7 +284,7 @@ def _run_real_dataset(ctx, name, cfg):
         data.test.image_shape,
         ctx.profile.real["grid"],
     )
-    for run in _runs(ctx, cfg["n_components"]):
+    for run in _runs(ctx.profile, cfg["n_components"]):
         unavailable = ctx.unavailable(run.method)
         if unavailable:
             rows.append({**unavailable, "method": run.label})
@@ -301,7 +320,7 @@ def run_real(ctx):
         ``skipped`` with the reason (data not installed, not in profile).
     """
     cases = []
-    for name in ("frey_faces", "fashion_mnist"):
+    for name in _DATASETS:
         cfg = ctx.profile.real.get(name)
         if cfg is None:
             reason = f"not part of the {ctx.profile.name} profile"

@@ -14,6 +14,7 @@ import numpy as np
 
 from benchmarks.report_generative import generative_section, real_section
 from benchmarks.report_tables import (
+    clip_tail,
     fmt,
     manifold_section,
     pipelines_section,
@@ -21,6 +22,7 @@ from benchmarks.report_tables import (
     scale_section,
     table,
 )
+from benchmarks.target_rules import AREAS, STATUSES
 
 __all__ = ["fmt", "pm", "render", "table", "write", "write_json"]
 
@@ -128,19 +130,34 @@ _MEASUREMENT = """
 
 
 def _targets(results):
+    found = results.get("targets", [])
+    order = {area: i for i, area in enumerate(AREAS)}
+    found = sorted(found, key=lambda t: order.get(t["area"], len(order)))
     rows = [
-        [f"#{t['issue']}", t["target"], t["measured"], f"**{t['status']}**"]
-        for t in results.get("targets", [])
+        [t["area"], t["target"], t["measured"], f"**{t['status']}**"] for t in found
     ]
-    counts = Counter(t["status"] for t in results.get("targets", []))
-    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    counts = Counter(t["status"] for t in found)
+    summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+    present = {t["area"] for t in found}
+    areas = [f"- **{a}**: {q}" for a, q in AREAS.items() if a in present]
     return [
         "",
-        "## Targets of the issues",
+        "## Targets",
         "",
-        f"Summary: {summary}. Verdicts are computed from the measurements below.",
+        "What skdvae aims to reach, each target checked against the numbers "
+        "measured in this run (the sections below). The areas, and the "
+        "question each answers:",
         "",
-        table(["issue", "target", "measured", "status"], rows),
+        *areas,
+        "",
+        "Verdicts: *met* or *not met*; *at a smaller size* when this run "
+        "measured a smaller problem than the target states (the measured "
+        "text gives both sizes; the full profile measures the stated size); "
+        "*not measured* when the profile leaves the target out.",
+        "",
+        f"Summary: {summary or 'no targets'}.",
+        "",
+        table(["area", "target", "measured", "verdict"], rows),
     ]
 
 
@@ -148,7 +165,8 @@ def _failures(results):
     lines = []
     for name, section in results.get("sections", {}).items():
         if section.get("error"):
-            lines.append(f"- section **{name}** failed: `{section['error'][-300:]}`")
+            error = clip_tail(section["error"])
+            lines.append(f"- section **{name}** failed: `{error}`")
     for item in results.get("problems", []):
         lines.append(f"- {item}")
     body = lines or ["- none"]
@@ -179,6 +197,6 @@ def write(out, results):
     """Write ``report.md`` and ``results.json`` into ``out``; return their paths."""
     out = Path(out)
     report, data = out / "report.md", out / "results.json"
+    write_json(data, results)  # first: the numbers survive a rendering error
     report.write_text(render(results))
-    write_json(data, results)
     return report, data

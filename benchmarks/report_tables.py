@@ -9,7 +9,13 @@ import math
 
 import numpy as np
 
+from benchmarks.data import display_name
+from benchmarks.report_columns import column_notes
+from benchmarks.targets import COMPARE_SIZE, LARGE_SIZE
+
 __all__ = [
+    "clip",
+    "clip_tail",
     "figure",
     "fmt",
     "manifold_section",
@@ -23,6 +29,33 @@ __all__ = [
 ]
 
 # ----------------------------------------------------------- formatting
+
+
+def clip(text, width=120):
+    """``text`` on one line, at most ``width`` characters, cut between words.
+
+    A cut is marked with " …". A single word longer than half of ``width``
+    (a long path) is cut where the limit falls.
+    """
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    head = text[: width - 2]
+    space = head.rfind(" ")
+    return (head[:space] if space > width // 2 else head).rstrip() + " …"
+
+
+def clip_tail(text, width=300):
+    """The end of ``text`` on one line, at most ``width`` characters.
+
+    The kept part starts at a word; a cut is marked with "… ".
+    """
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    tail = text[-(width - 2) :]
+    space = tail.find(" ")
+    return "… " + (tail[space + 1 :] if 0 <= space < width // 2 else tail)
 
 
 def fmt(value, digits=3, ratio=False):
@@ -86,7 +119,7 @@ def status_cell(row):
     if row.get("status") == "ok":
         return "ok"
     error = (row.get("error") or "").strip().splitlines()
-    return f"{row.get('status', '?')}: {error[-1][:120] if error else ''}"
+    return f"{row.get('status', '?')}: {clip(error[-1]) if error else ''}"
 
 
 def _cell(row, key, step=None, digits=3):
@@ -100,7 +133,8 @@ def not_run(title, section):
     if section is None:
         return ["", title, "", "Not run (left out with `--sections`)."]
     if section.get("error"):
-        return ["", title, "", f"The section failed: `{section['error'][-500:]}`"]
+        error = clip_tail(section["error"], 500)
+        return ["", title, "", f"The section failed: `{error}`"]
     if section.get("skipped"):
         return ["", title, "", f"Skipped: {section['skipped']}."]
     return None
@@ -114,14 +148,15 @@ def section_lines(title, section, case_lines, intro=None):
     early = not_run(title, section)
     if early:
         return early
-    lines = ["", title, "", *(intro(section) if intro else [])]
+    body = []
     for case in section["cases"]:
         if case.get("skipped"):
             skipped = f"**Skipped:** {case['skipped']}"
-            lines += ["", f"### {case['dataset']}", "", skipped, ""]
+            body += ["", f"### {display_name(case['dataset'])}", "", skipped, ""]
         else:
-            lines += case_lines(case)
-    return lines
+            body += case_lines(case)
+    intro_lines = intro(section) if intro else []
+    return ["", title, "", *intro_lines, *column_notes(body), *body]
 
 
 _MANIFOLD_HEADERS = [
@@ -154,24 +189,28 @@ def _manifold_row(r):
 
 
 def _manifold_case(case):
+    name = display_name(case["dataset"])
     lines = [
         "",
-        f"### {case['dataset']} ({case['n_train']} training + {case['n_test']} "
+        f"### {name} ({case['n_train']:,} training + {case['n_test']:,} "
         f"held-out points, {case['n_features']} features, n_components="
         f"{case['n_components']})",
         "",
         table(_MANIFOLD_HEADERS, [_manifold_row(r) for r in case["rows"]]),
         "",
     ]
-    return lines + figure(case.get("figure"), f"{case['dataset']} embeddings")
+    return lines + figure(case.get("figure"), f"{name} embeddings")
 
 
 def _manifold_intro(section):
     return [
-        "Same training points and `n_components` for every method. `n/a`: the "
-        "method has no such step (SpectralEmbedding has no `transform`; only some "
-        "methods have `inverse_transform`). Round-trip error: held-out "
-        "`mean ||x - inverse_transform(transform(x))||^2 / mean ||x - mean||^2`."
+        "Each method embeds the same training points with the same "
+        "`n_components`; held-out points test `transform` and "
+        "`inverse_transform`. The figures colour the training points by a "
+        "known parameter (synthetic data) or the class (digits); each panel "
+        "has its own axes, since the methods' coordinates have different "
+        "units.",
+        "",
     ]
 
 
@@ -182,24 +221,20 @@ def manifold_section(section):
 
 
 def scale_section(section):
-    """Section 3b: the large Swiss rolls of issue 2."""
+    """Section 3b: the large Swiss rolls."""
     title = "## 3b. Scale: large Swiss rolls"
     early = not_run(title, section)
     if early:
         return early
     compare, large = section["compare"], section["large"]
-    lines = [
-        "",
-        title,
-        "",
-        f"Trustworthiness on {section['trust_samples']} seeded points. Compare run: "
-        f"{compare['n_train']} training and {compare['n_test']} held-out points, "
-        "`n_components=2`.",
+    body = [
+        f"Comparison on {compare['n_train']:,} training and "
+        f"{compare['n_test']:,} held-out points, `n_components=2`:",
         "",
         table(_MANIFOLD_HEADERS, [_manifold_row(r) for r in compare["rows"]]),
         "",
     ]
-    lines += figure(compare.get("figure"), "large Swiss roll embeddings")
+    body += figure(compare.get("figure"), "large Swiss roll embeddings")
     rows = [
         [
             r["method"],
@@ -210,13 +245,35 @@ def scale_section(section):
         ]
         for r in large.get("rows", [])
     ]
-    lines += [
-        f"Large run: {large['n_train']} points, `n_landmarks="
-        f"{large.get('n_landmarks')}`.",
+    body += [
+        f"Large run: {large['n_train']:,} points, `n_landmarks="
+        f"{large.get('n_landmarks')}`:",
         "",
         table(["method", "status", "fit s", "peak MiB", "trustworthiness ↑"], rows),
     ]
-    return lines
+    return ["", title, "", *_scale_intro(section), *column_notes(body), *body]
+
+
+def _scale_intro(section):
+    """What the section measures, and the sizes the targets state."""
+    compare, large = section["compare"]["n_train"], section["large"]["n_train"]
+    sizes = (
+        f"The targets of this comparison are stated at {COMPARE_SIZE:,} points "
+        f"and, with landmarks, {LARGE_SIZE:,} points."
+    )
+    if compare < COMPARE_SIZE or large < LARGE_SIZE:
+        sizes += (
+            f" **This run measured smaller problems ({compare:,} and "
+            f"{large:,} points)**; its verdicts are marked *at a smaller size* "
+            "and the full profile measures the stated sizes."
+        )
+    text = (
+        "DiffusionMap against UMAP on one large Swiss roll (UMAP also runs "
+        "unseeded, its parallel code path), then DiffusionMap alone with "
+        f"landmarks on a larger one. Trustworthiness on "
+        f"{section['trust_samples']:,} seeded points. {sizes}"
+    )
+    return [text, ""]
 
 
 def _pipelines_case(case):
@@ -233,9 +290,10 @@ def _pipelines_case(case):
     headers = ["embedding", "status", "CV accuracy ↑", "best k of k-NN"]
     return [
         "",
-        f"### {case['dataset']} ({case['n_samples']} samples, {case['cv']}-fold "
-        f"stratified CV, n_components={case['n_components']}, k-NN k in "
-        f"{case['knn_n_neighbors']}; search took {case['search_s']:.0f} s)",
+        f"### {display_name(case['dataset'])} ({case['n_samples']:,} samples, "
+        f"{case['cv']}-fold stratified CV, n_components={case['n_components']}, "
+        f"k-NN k in {case['knn_n_neighbors']}; search took "
+        f"{case['search_s']:.0f} s)",
         "",
         table([*headers, "fit s per pipeline"], rows),
         "",
@@ -246,4 +304,14 @@ def _pipelines_case(case):
 def pipelines_section(section):
     """Section 4: GridSearchCV over pipelines with each embedding."""
     title = "## 4. Pipelines: `GridSearchCV` across embeddings"
-    return section_lines(title, section, _pipelines_case)
+    return section_lines(title, section, _pipelines_case, _pipelines_intro)
+
+
+def _pipelines_intro(section):
+    text = (
+        "One `GridSearchCV` over `Pipeline(StandardScaler(), embedding, "
+        "KNeighborsClassifier())` whose grid swaps the embedding (each with "
+        "its defaults) and tries a few k of the k-NN classifier: how useful "
+        "each embedding is as a preprocessing step for classification."
+    )
+    return [text, ""]

@@ -1,14 +1,22 @@
 """Run a benchmark profile end to end: context, provenance, sections, report.
 
-- :class:`Progress` and :class:`Context`: what every section needs (the
-  profile, where to write, how to measure a method and report progress);
+- :class:`Context`: what every section needs (the profile, where to write,
+  how to measure a method and report progress);
 - :func:`describe_environment`: hardware, software and provenance for the
   report header;
+- :func:`planned_fits`: every fit the profile will run, for the progress
+  bar (:mod:`benchmarks.progress`), weighted by the fit times of the
+  committed reference run of the profile when it has them;
 - :func:`run`: the sections in report order, the list of problems, the
   target verdicts, then the Markdown report, the JSON results and figures.
+
+By default a run writes to ``benchmarks/output/<profile>/``, which git
+ignores; the committed reference reports in ``benchmarks/results/<profile>/``
+change only when a run is pointed there with ``--output``.
 """
 
 import datetime
+import json
 import os
 import platform
 import shlex
@@ -28,46 +36,25 @@ from benchmarks.data import DataUnavailable
 from benchmarks.measure import measure
 from benchmarks.peers import PEERS, peer_status
 from benchmarks.profiles import get_profile
+from benchmarks.progress import Progress, expected_costs
+from benchmarks.report_tables import clip
 
 __all__ = [
     "SECTIONS",
     "Context",
-    "Progress",
     "default_out",
     "describe_environment",
+    "planned_fits",
+    "reference_times",
     "run",
 ]
-
-
-class Progress:
-    """Plain progress lines with the elapsed time, on standard error.
-
-    Parameters
-    ----------
-    stream : file-like, default=sys.stderr
-        Where the lines go.
-    """
-
-    def __init__(self, stream=None):
-        self.stream = sys.stderr if stream is None else stream
-        self.start = time.perf_counter()
-
-    def elapsed(self):
-        """Seconds since the run started."""
-        return time.perf_counter() - self.start
-
-    def __call__(self, *parts):
-        """Print one line: elapsed minutes:seconds, then ``parts``."""
-        minutes, seconds = divmod(int(self.elapsed()), 60)
-        text = "  ".join(str(p) for p in parts)
-        print(f"[{minutes:3d}:{seconds:02d}] {text}", file=self.stream, flush=True)
 
 
 def _describe_measurement(result):
     """One-line summary of a :class:`~benchmarks.measure.Measurement`."""
     if not result.ok:
         first = (result.error or "").strip().splitlines()
-        return f"{result.status.upper()}: {first[-1] if first else ''}"
+        return f"{result.status.upper()}: {clip(first[-1]) if first else ''}"
     fit = result.time_s.get("fit", float("nan"))
     mem = result.peak_mb.get("fit", float("nan"))
     return f"fit {fit:.2f} s, peak {mem:.0f} MiB (total {result.wall_s:.0f} s)"
@@ -94,7 +81,7 @@ class Context:
     profile: object
     out: Path
     work: Path
-    progress: Progress = field(default_factory=Progress)
+    progress: Progress = field(default_factory=lambda: Progress(refresh=None))
     status: dict = field(default_factory=dict)
 
     @property
@@ -122,6 +109,7 @@ class Context:
         try:
             return func(self, *args)
         except DataUnavailable as exc:
+            self.progress.drop(label)
             self.progress(label, "SKIPPED", exc)
             return {"dataset": dataset, "skipped": str(exc)}
 
@@ -136,11 +124,12 @@ class Context:
         seed=0,
         timeout=None,
     ):
-        """Measure ``method`` in a child process and print a progress line.
+        """Measure ``method`` in a child process, showing progress.
 
         ``params`` add to the profile's own settings of the method (the
         VAEs' shared budget, :meth:`~benchmarks.profiles.Profile.method_params`).
         """
+        self.progress.start(label, method)
         result = measure(
             method,
             n_components,
@@ -155,7 +144,7 @@ class Context:
             warmup=self.profile.warmup and PEERS[method].numba,
             isolate=self.profile.isolate,
         )
-        self.progress(label, method, _describe_measurement(result))
+        self.progress.done(label, method, _describe_measurement(result))
         return result
 
 
@@ -204,15 +193,28 @@ def _version(name):
         return "not installed"
 
 
-def _git():
+def _git(exclude=None):
+    """Short commit, with "(uncommitted changes)" if tracked files differ.
+
+    Untracked files never count, nor does anything under ``exclude`` (the
+    run's own output folder, which a rerun of a committed reference rewrites).
+    """
+
     def git(*args):
         return subprocess.run(
             ["git", *args], cwd=_REPO_ROOT, capture_output=True, text=True, timeout=30
         ).stdout.strip()
 
+    pathspec = ["--", "."]
+    if exclude is not None:
+        try:
+            inside = Path(exclude).resolve().relative_to(_REPO_ROOT)
+            pathspec.append(f":(exclude){inside.as_posix()}")
+        except ValueError:  # outside the repository: nothing to leave out
+            pass
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", *pathspec))
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return (
@@ -220,7 +222,7 @@ def _git():
     )
 
 
-def describe_environment(profile, argv=None):
+def describe_environment(profile, argv=None, out=None):
     """Return the provenance of a run as a JSON-ready dictionary.
 
     Parameters
@@ -229,6 +231,9 @@ def describe_environment(profile, argv=None):
         The profile being run.
     argv : list of str or None, default=None
         Command-line arguments (default: ``sys.argv[1:]``).
+    out : path-like or None, default=None
+        The run's output folder: changes there do not count as uncommitted
+        changes of the code.
 
     Returns
     -------
@@ -255,7 +260,7 @@ def describe_environment(profile, argv=None):
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in _PACKAGES},
-        "git": _git(),
+        "git": _git(out),
     }
 
 
@@ -267,14 +272,51 @@ SECTIONS = {
     "scale": embeddings.run_scale,
     "pipelines": embeddings.run_pipelines,
 }
-_RESULTS_ROOT = Path(__file__).resolve().parent / "results"
+#: Sections with the function that lists their fits, ``plan(profile)``.
+PLANS = {
+    "generative": generative.plan,
+    "real": real.plan,
+    "manifold": embeddings.plan_manifold,
+    "scale": embeddings.plan_scale,
+    "pipelines": embeddings.plan_pipelines,
+}
+_BENCH_ROOT = Path(__file__).resolve().parent
 
 
 def default_out(profile_name):
-    """Default output folder: ``benchmarks/results/<profile>`` (tiny: ``tmp/``)."""
-    if profile_name == "tiny":
-        return _RESULTS_ROOT / "tmp" / "tiny"
-    return _RESULTS_ROOT / profile_name
+    """Default output folder: ``benchmarks/output/<profile>`` (git-ignored)."""
+    return _BENCH_ROOT / "output" / profile_name
+
+
+def reference_path(profile_name):
+    """Results of the committed reference run: ``benchmarks/results/<profile>``."""
+    return _BENCH_ROOT / "results" / profile_name / "results.json"
+
+
+def reference_times(path):
+    """Seconds each fit took in the run whose ``results.json`` is ``path``.
+
+    Returns
+    -------
+    times : dict
+        ``(label, method) -> seconds``; empty if the file is missing,
+        unreadable or has no fit times.
+    """
+    try:
+        steps = json.loads(Path(path).read_text()).get("fit_times", [])
+        return {(label, method): float(sec) for label, method, sec in steps}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def planned_fits(profile, names, available):
+    """Every fit of sections ``names`` in run order, as ``(label, method)``.
+
+    Fits of a method that ``available(method)`` reports as missing are left
+    out, as the sections leave them out.
+    """
+    keys = [key for name in names for key in PLANS[name](profile)]
+    return [k for k in keys if k[1] not in PEERS or available(k[1])[0]]
 
 
 def _problems(sections):
@@ -285,7 +327,7 @@ def _problems(sections):
         if isinstance(obj, dict):
             if "method" in obj and obj.get("status") not in (None, "ok"):
                 error = (obj.get("error") or "").strip().splitlines()
-                last = error[-1][:200] if error else ""
+                last = clip(error[-1], 200) if error else ""
                 found.append(f"{where}: {obj['method']}: {obj['status']} ({last})")
             if obj.get("skipped"):
                 found.append(
@@ -312,6 +354,7 @@ def _run_section(ctx, name, func, results, out):
     except Exception:  # one failing section must not lose the others
         section = {"error": traceback.format_exc()}
         ctx.progress(f"== {name} FAILED", section["error"].strip().splitlines()[-1])
+    ctx.progress.drop(name)  # fits of the section that did not run
     section["elapsed_s"] = time.perf_counter() - start
     results["sections"][name] = section
     report.write_json(out / "results.json", results)  # keep partial results
@@ -356,18 +399,23 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
             f"Unknown sections {sorted(unknown)}; choose from {list(SECTIONS)}."
         )
     out = Path(out) if out is not None else default_out(profile.name)
+    results = {"meta": describe_environment(profile, argv, out), "sections": {}}
+    results["meta"]["isolated"] = profile.isolate
     out.mkdir(parents=True, exist_ok=True)
     _clean(out)
-    results = {"meta": describe_environment(profile, argv), "sections": {}}
-    results["meta"]["isolated"] = profile.isolate
     progress = Progress(stream)
     progress(f"profile {profile.name}: {profile.description}; output in {out}")
     blas = threadpool_limits(limits=profile.blas_threads)  # None: no limit
-    with tempfile.TemporaryDirectory(prefix="skdvae-bench-") as work, blas:
-        ctx = Context(profile, out, Path(work), progress)
-        for name in names:
-            _run_section(ctx, name, SECTIONS[name], results, out)
-        results["peers"] = {m: ctx.available(m) for m in PEERS}
+    try:
+        with tempfile.TemporaryDirectory(prefix="skdvae-bench-") as work, blas:
+            ctx = Context(profile, out, Path(work), progress)
+            _start_plan(ctx, names)
+            for name in names:
+                _run_section(ctx, name, SECTIONS[name], results, out)
+            results["peers"] = {m: ctx.available(m) for m in PEERS}
+    finally:
+        progress.close()
+    results["fit_times"] = [[*key, sec] for key, sec in progress.times.items()]
     results["problems"] = _problems(results["sections"])
     results["targets"] = targets.evaluate(results)
     results["meta"]["elapsed_s"] = progress.elapsed()
@@ -377,3 +425,20 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
     progress(f"results: {paths[1]}")
     progress(f"figures: {out / 'figures'}")
     return paths
+
+
+def _start_plan(ctx, names):
+    """Give the progress bar the planned fits and their expected costs."""
+    keys = planned_fits(ctx.profile, names, ctx.available)
+    reference = reference_path(ctx.profile.name)
+    times = reference_times(reference)
+    costs = expected_costs(keys, times)
+    known = sum(key in times for key in keys)
+    how = (
+        f"time left weighted by the fit times of {reference} ({known} of "
+        f"{len(keys)} fits timed there)"
+        if known
+        else "time left estimated by the count of fits"
+    )
+    ctx.progress(f"{len(keys)} fits planned; {how}")
+    ctx.progress.plan(costs)

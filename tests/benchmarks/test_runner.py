@@ -6,7 +6,10 @@ the runner produces a complete report, JSON and figures, and that its pieces
 behave.
 """
 
+import contextlib
+import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -18,12 +21,13 @@ from benchmarks import targets  # noqa: E402
 from benchmarks.__main__ import main  # noqa: E402
 from benchmarks.gaussian_vae import GaussianVAE  # noqa: E402
 from benchmarks.measure import measure, save_arrays  # noqa: E402
+from benchmarks.target_rules import STATUSES  # noqa: E402
 
 SECTIONS = (
     "## Environment",
     "## Methods compared",
     "## How it is measured",
-    "## Targets of the issues",
+    "## Targets",
     "## 1. Generative fidelity on synthetic manifolds",
     "## 2. Real data: Frey faces and Fashion-MNIST",
     "## 3. Manifold learning",
@@ -36,8 +40,38 @@ SECTIONS = (
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny")
-    assert main(["--profile", "tiny", "--out", str(out)]) == 0
+    log = io.StringIO()  # not a terminal: plain progress lines
+    with contextlib.redirect_stderr(log):
+        assert main(["--profile", "tiny", "--out", str(out)]) == 0
+    (out / "progress.log").write_text(log.getvalue())
     return out
+
+
+def test_tiny_profile_progress_is_plain_and_follows_the_plan(tiny_run):
+    from benchmarks.profiles import get_profile
+    from benchmarks.runner import SECTIONS, planned_fits
+
+    log = (tiny_run / "progress.log").read_text()
+    assert "\r" not in log and "\x1b" not in log  # no redraws, no colour codes
+    planned = planned_fits(get_profile("tiny"), list(SECTIONS), lambda m: (True, ""))
+    results = json.loads((tiny_run / "results.json").read_text())
+    done = [tuple(step[:2]) for step in results["fit_times"]]
+    assert done == planned  # the plan lists exactly the fits the sections ran
+    assert all(step[2] >= 0 for step in results["fit_times"])
+    n = len(planned)
+    assert f"{n} fits planned" in log
+    assert f"1/{n} fits, about " in log and f"{n}/{n} fits" in log
+
+
+def test_tiny_report_reads_on_its_own(tiny_run):
+    report = (tiny_run / "report.md").read_text()
+    assert re.search(r"#\d", report) is None  # no tracker numbers
+    assert "issue" not in report.lower()
+    assert "**DiffusionMap against UMAP**:" in report  # areas, with their question
+    assert "target stated at 50,000 points, measured at 600" in report
+    assert "**This run measured smaller problems (600 and 1,500 points)**" in report
+    assert "- **Spearman ↑**: Spearman rank correlation" in report
+    assert "### Swiss roll (300 training + 60 held-out points" in report
 
 
 def test_tiny_profile_writes_report_json_and_figures(tiny_run):
@@ -85,7 +119,7 @@ def test_tiny_profile_numbers(tiny_run):
     real = {c["dataset"]: c for c in results["sections"]["real"]["cases"]}
     assert "skipped" in real["fashion_mnist"]  # not in the tiny profile
     statuses = {t["status"] for t in results["targets"]}
-    assert statuses <= {"met", "not met", "not measured", "not at target size"}
+    assert statuses <= set(STATUSES)
 
 
 def test_tiny_profile_measures_the_issue_9_numbers(tiny_run):
@@ -147,16 +181,20 @@ def _verdict(found, prefix):
 
 def test_targets_follow_the_measurements():
     met = targets.evaluate({"sections": {"scale": _scale(10.0, 40.0)}})
-    assert _verdict(met, "DiffusionMap.fit") == "met"
+    assert _verdict(met, "DiffusionMap fits at least") == "met"
     assert _verdict(met, "DiffusionMap trust") == "met"
     assert _verdict(met, "DiffusionMap peak") == "met"
-    assert _verdict(met, "held-out") == "met"
-    assert _verdict(met, "200,000") == "not measured"
+    assert _verdict(met, "DiffusionMap's held-out") == "met"
+    assert _verdict(met, "DiffusionMap fits 200,000") == "not measured"
     slow = targets.evaluate({"sections": {"scale": _scale(20.0, 40.0, 0.9)}})
-    assert _verdict(slow, "DiffusionMap.fit") == "not met"
+    assert _verdict(slow, "DiffusionMap fits at least") == "not met"
     assert _verdict(slow, "DiffusionMap trust") == "not met"
     small = targets.evaluate({"sections": {"scale": _scale(10.0, 40.0, n=5000)}})
-    assert _verdict(small, "DiffusionMap.fit") == "not at target size"
+    assert _verdict(small, "DiffusionMap fits at least") == "met at a smaller size"
+    slow_small = targets.evaluate({"sections": {"scale": _scale(20.0, 40.0, n=5000)}})
+    speed = next(t for t in slow_small if t["target"].startswith("DiffusionMap fits"))
+    assert speed["status"] == "not met at a smaller size"
+    assert "target stated at 50,000 points, measured at 5,000" in speed["measured"]
 
 
 def _grid_case(n_components, dvae_modes):
@@ -180,13 +218,13 @@ def test_targets_check_every_configuration_of_a_dataset():
     grid = [t for t in found if t["target"].startswith("5 x 5 Gaussian grid")]
     assert [t["status"] for t in grid] == ["not met", "met", "met"]
     assert "latent dimension 3:" in grid[1]["target"]
-    assert [t["issue"] for t in grid] == [9, 9, 4]  # issue 9 asks latent <= 3
+    assert {t["area"] for t in grid} == {"separate pieces"}
     gw = [t for t in found if "Gromov-Wasserstein below" in t["target"]]
-    on_grid = [t for t in gw if "gaussian_grid" in t["target"]]
+    on_grid = [t for t in gw if "Gaussian grid" in t["target"]]
     assert [t["status"] for t in on_grid] == ["met", "met", "met"]
     assert {t["status"] for t in gw if t not in on_grid} == {"not measured"}
     distance = [t for t in found if "distance to manifold below" in t["target"]]
-    on_grid = [t["status"] for t in distance if "gaussian_grid" in t["target"]]
+    on_grid = [t["status"] for t in distance if "Gaussian grid" in t["target"]]
     assert on_grid == ["met", "met", "met"]
 
 
