@@ -14,13 +14,22 @@ space and generate new data on the data's manifold:
 
 Subpackages: ``skdvae.datasets`` (synthetic manifolds with ground truth and
 offline loaders), ``skdvae.metrics`` (embedding and sample quality),
-``skdvae.exceptions`` (public warnings).
+``skdvae.exceptions`` (public warnings), ``skdvae.persistence`` (:func:`save`
+and :func:`load`: fitted estimators to a file and back without pickle).
 """
 
 from skdvae import exceptions
 from skdvae.diffusion_map import DiffusionMap
+from skdvae.persistence import load, save
 from skdvae.vae import DiffusionVAE
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DiffusionMap", "DiffusionVAE", "__version__", "exceptions"]
+__all__ = [
+    "DiffusionMap",
+    "DiffusionVAE",
+    "__version__",
+    "exceptions",
+    "load",
+    "save",
+]
