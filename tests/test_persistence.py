@@ -67,6 +67,7 @@ VAE_CONFIGS = {
     ),
     "spectralnet": ("loop", dict(encoder="spectralnet", n_detail_components=1)),
     "auto-disconnected": ("circles", dict(n_components="auto")),
+    "float32": ("float32", dict(n_detail_components=0)),
 }
 
 
@@ -186,6 +187,31 @@ def test_diffusion_vae_round_trip_is_bitwise(config, data, vaes, tmp_path):
         assert loaded.diffusion_map_.X_fit_.shape[0] == 80
     if config == "auto-disconnected":
         assert loaded.diffusion_map_.n_connected_components_ > 1
+
+
+def test_feature_names_and_output_config_survive(data, tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(data["loop"], columns=["a", "b", "c"])
+    dm = DiffusionMap(n_neighbors=10, random_state=0).set_output(transform="pandas")
+    loaded = _round_trip(_fit(dm, frame), tmp_path)
+    np.testing.assert_array_equal(loaded.feature_names_in_, ["a", "b", "c"])
+    assert loaded.feature_names_in_.dtype == object
+    pd.testing.assert_frame_equal(loaded.transform(frame), dm.transform(frame))
+
+
+def test_an_interrupted_save_leaves_the_existing_file(data, tmp_path, monkeypatch):
+    dm = _fit(DiffusionMap(n_neighbors=10, random_state=0), data["loop"])
+    skdvae.save(dm, tmp_path / "m.skdvae")
+    before = (tmp_path / "m.skdvae").read_bytes()
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        skdvae.save(dm.set_params(t=2.0), tmp_path / "m.skdvae")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.skdvae"]
+    assert (tmp_path / "m.skdvae").read_bytes() == before
 
 
 def test_set_params_after_load_acts_as_before(data, tmp_path):

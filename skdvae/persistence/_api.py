@@ -10,6 +10,7 @@ import skorch
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from skdvae.exceptions import _user_stacklevel
 from skdvae.persistence._archive import read_archive, write_archive
 from skdvae.persistence._decoder import Decoder
 from skdvae.persistence._encoder import Encoder
@@ -200,5 +201,5 @@ def _check_header(manifest, path, allow_version_mismatch):
     warnings.warn(
         f"{message} Loaded because allow_version_mismatch=True.",
         VersionMismatchWarning,
-        stacklevel=3,
+        stacklevel=_user_stacklevel(),
     )

@@ -20,6 +20,7 @@ import torch
 from skorch.helper import predefined_split
 from skorch.history import History
 
+from skdvae.exceptions import _user_stacklevel
 from skdvae.persistence._errors import ModelFileError
 from skdvae.persistence._nodes import ClassCodec, fields
 
@@ -90,7 +91,7 @@ def _device(device, path):
                 f"{path} was saved on device {device!r}, which is not available; "
                 "it is loaded on the CPU.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=_user_stacklevel(),
             )
             return "cpu"
     return device
