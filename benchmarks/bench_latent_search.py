@@ -40,7 +40,7 @@ def _distance(query, reference, index):
 def main(sizes=(2000, 5000, 20_000, 60_000)):
     rng = np.random.default_rng(0)
     print(f"{'n':>7s} {'D':>3s} {'brute ms':>9s} {'tree ms':>8s} {'dist diff':>9s}")
-    with torch_threads(1):
+    with torch_threads():
         for n in sizes:
             for dim in (2, 4, 8, 12):
                 reference = torch.as_tensor(

@@ -3,7 +3,7 @@
 import inspect
 import os
 
-__all__ = ["DisconnectedGraphWarning"]
+__all__ = ["DisconnectedGraphWarning", "SmallDataWarning"]
 
 
 class DisconnectedGraphWarning(UserWarning):
@@ -17,12 +17,24 @@ class DisconnectedGraphWarning(UserWarning):
     """
 
 
+class SmallDataWarning(UserWarning):
+    """The data hold fewer samples than a size parameter asks for.
+
+    The estimator then uses what the data allow (for example every other
+    fitted point as a neighbour when ``n_neighbors`` exceeds the number of
+    fitted samples) and records the value used in a fitted attribute
+    (``n_neighbors_``). Pass a value the data allow to silence it, or filter
+    this class with :func:`warnings.filterwarnings`.
+    """
+
+
 def _user_stacklevel():
     """``stacklevel`` of the first caller outside skdvae and scikit-learn.
 
     For a warning issued by the function that calls this one. Frames inside
-    the package and inside scikit-learn (whose ``_fit_context`` wraps ``fit``,
-    and whose pipelines call ``fit_transform``) are skipped, so the warning
+    the package, skorch (whose callbacks issue the training warnings) and
+    scikit-learn (whose ``_fit_context`` wraps ``fit``, and whose pipelines
+    call ``fit_transform``) are skipped, so the warning
     names the line of the user's code that started the computation.
 
     Returns
@@ -30,10 +42,11 @@ def _user_stacklevel():
     stacklevel : int
     """
     import sklearn
+    import skorch
 
     inside = tuple(
         os.path.dirname(module.__file__) + os.sep
-        for module in (inspect.getmodule(_user_stacklevel), sklearn)
+        for module in (inspect.getmodule(_user_stacklevel), sklearn, skorch)
     )
     # Level 1 is the function that warns, the caller of this one.
     frame, level = inspect.currentframe().f_back, 1

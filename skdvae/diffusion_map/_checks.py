@@ -1,8 +1,20 @@
 """Input checks and the resolution of DiffusionMap's "auto" choices."""
 
+import warnings
+
 from scipy import sparse
 
-__all__ = ["check_sizes", "resolve_backend", "resolve_block_solver", "resolve_solver"]
+from skdvae.exceptions import SmallDataWarning, _user_stacklevel
+
+__all__ = [
+    "check_distinct",
+    "check_sizes",
+    "n_eigenpairs",
+    "resolve_backend",
+    "resolve_block_solver",
+    "resolve_n_neighbors",
+    "resolve_solver",
+]
 
 # "auto" eigensolver: dense up to DENSE_MAX_SAMPLES fitted points, shift-invert
 # ARPACK up to ARPACK_MAX_SAMPLES, AMG-preconditioned LOBPCG beyond (its cost
@@ -22,7 +34,7 @@ EXACT_MAX_SAMPLES = 20_000
 EXACT_MAX_FEATURES = 20
 
 
-def check_sizes(X, precomputed, neighbors, n_landmarks, n_neighbors, n_eig):
+def check_sizes(X, precomputed, neighbors, n_landmarks, n_components):
     """Raise a ValueError, worded as scikit-learn does, for impossible settings.
 
     Parameters
@@ -35,10 +47,13 @@ def check_sizes(X, precomputed, neighbors, n_landmarks, n_neighbors, n_eig):
         The ``neighbors`` parameter.
     n_landmarks : int or None
         Number of landmarks.
-    n_neighbors : int
-        Neighbours per point.
-    n_eig : int
-        Eigenpairs to compute, the trivial one included.
+    n_components : int or "auto"
+        Coordinates to compute (at least 1 for ``"auto"``).
+
+    Returns
+    -------
+    n_fit : int
+        Points the spectrum is computed on.
     """
     if precomputed:
         if X.shape[0] != X.shape[1]:
@@ -60,17 +75,102 @@ def check_sizes(X, precomputed, neighbors, n_landmarks, n_neighbors, n_eig):
             f"n_landmarks={n_landmarks} must be at most n_samples={n_samples}."
         )
     n_fit = n_samples if n_landmarks is None else n_landmarks
-    if n_neighbors > n_fit:
+    # The trivial eigenvector, n_components more, and one spare: an iterative
+    # solver needs fewer eigenpairs than rows.
+    n_min = 3 if n_components == "auto" else n_components + 2
+    if n_min > n_fit:
         raise ValueError(
-            "Expected n_neighbors <= n_samples_fit, but n_neighbors = "
-            f"{n_neighbors}, n_samples_fit = {n_fit}, n_samples = {n_samples}"
+            f"n_components={n_components!r} needs at least {n_min} fitted "
+            f"samples, got {n_fit}; reduce n_components or pass more data."
         )
-    if n_eig >= n_fit:
+    return n_fit
+
+
+def check_distinct(X):
+    """Raise a ValueError if all rows of the data matrix ``X`` are identical.
+
+    Their distances are all zero, so there is no kernel and no geometry (with
+    ``epsilon="median"`` the bandwidth would be zero; with a fixed one every
+    coordinate would be constant).
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Validated training data.
+    """
+    spread = X.max(axis=0) - X.min(axis=0)
+    if not (spread.toarray() if sparse.issparse(spread) else spread).any():
         raise ValueError(
-            f"{n_eig - 1} non-trivial eigenvectors are needed (n_components plus "
-            f"candidates) but only {n_fit} points are fitted; the spectrum has "
-            "n_samples - 1 non-trivial eigenvectors."
+            f"All {X.shape[0]} samples are identical; a diffusion map needs at "
+            "least two distinct samples."
         )
+
+
+def n_eigenpairs(component_selection, n_candidates, n_components, n_fit):
+    """Eigenpairs to compute for ``n_components``, the trivial one included.
+
+    Parameters
+    ----------
+    component_selection : {"llr", "first"}
+        Coordinate selection.
+    n_candidates : int or None
+        Candidates examined by ``"llr"``; None means ``max(10, 2 *
+        n_components)``, capped at what ``n_fit`` points allow.
+    n_components : int
+        Coordinates to select (``check_sizes`` ensures
+        ``n_components + 2 <= n_fit``).
+    n_fit : int
+        Points the spectrum is computed on.
+
+    Returns
+    -------
+    n_eig : int
+    """
+    if component_selection == "first":
+        return n_components + 1
+    if n_candidates is None:
+        return min(max(10, 2 * n_components), n_fit - 2) + 1
+    if n_candidates < n_components:
+        raise ValueError(
+            f"n_candidates={n_candidates} must be at least "
+            f"n_components={n_components}."
+        )
+    if n_candidates + 2 > n_fit:
+        raise ValueError(
+            f"n_candidates={n_candidates} needs at least {n_candidates + 2} "
+            f"fitted samples, got {n_fit}."
+        )
+    return n_candidates + 1
+
+
+def resolve_n_neighbors(n_neighbors, n_fit, name="n_neighbors"):
+    """``n_neighbors``, or ``n_fit`` with a warning when the data hold fewer.
+
+    Parameters
+    ----------
+    n_neighbors : int
+        Requested neighbours per point, the point itself included.
+    n_fit : int
+        Points the neighbour graph is built on.
+    name : str, default="n_neighbors"
+        Parameter name for the warning.
+
+    Returns
+    -------
+    n_neighbors_ : int
+        ``min(n_neighbors, n_fit)``; with ``n_fit`` every pair of fitted points
+        is a neighbour pair.
+    """
+    if n_neighbors <= n_fit:
+        return n_neighbors
+    warnings.warn(
+        f"{name}={n_neighbors} is more than the {n_fit} fitted samples; "
+        f"using {name}={n_fit} (every pair of samples are neighbours). Pass "
+        f"{name} <= {n_fit} to silence this warning.",
+        SmallDataWarning,
+        stacklevel=_user_stacklevel(),
+    )
+    return n_fit
 
 
 def resolve_backend(neighbors, precomputed, shape):

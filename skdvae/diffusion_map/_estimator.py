@@ -16,9 +16,12 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from skdvae.diffusion_map import _graph as graph
 from skdvae.diffusion_map._checks import (
+    check_distinct,
     check_sizes,
+    n_eigenpairs,
     resolve_backend,
     resolve_block_solver,
+    resolve_n_neighbors,
     resolve_solver,
 )
 from skdvae.diffusion_map._components import (
@@ -41,7 +44,9 @@ from skdvae.utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     validate_data,
+    validate_params,
 )
+from skdvae.utils._state import unfitted_on_interrupt
 
 __all__ = ["DiffusionMap"]
 
@@ -74,7 +79,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         points take the local-PCA dimension plus one. Measured: circle and
         loop 2, sphere and torus (R = 2, r = 1) 3, Swiss roll and S-curve 2,
         two circles 2 and the 5 x 5 Gaussian grid (components of 100 points)
-        3. A fit with ``"auto"`` equals
+        3. The estimate is capped at ``n_fit - 2`` on tiny data (``n_fit``
+        fitted points). A fit with ``"auto"`` equals
         the fit with its estimate passed as an integer; it costs one more
         eigensolve and is not available with ``metric="precomputed"``. By
         hand: a closed curve needs 2, a surface at least its embedding
@@ -85,7 +91,9 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     n_neighbors : int, default=15
         Neighbours of each point in the kernel graph, the point itself
         included. The graph is the union of the kNN graphs, so a row may hold
-        more entries.
+        more entries. On data with fewer fitted points, all of them are used
+        (``n_neighbors_``) and a :class:`skdvae.exceptions.SmallDataWarning`
+        says so.
     epsilon : float or {"median", "bgh"}, default="median"
         Kernel bandwidth in ``exp(-d^2 / epsilon)``. ``"median"`` is the
         median squared distance between neighbours. ``"bgh"`` takes the
@@ -202,7 +210,9 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     intrinsic_dim_ : float or None
         Intrinsic dimension estimated by the ``"bgh"`` sweep.
     n_neighbors_ : int
-        Neighbours used.
+        Neighbours used: ``n_neighbors``, or the number of fitted points when
+        the data hold fewer (then every pair of points are neighbours and a
+        :class:`skdvae.exceptions.SmallDataWarning` says so).
     neighbors_ : str
         Neighbour search used: ``"exact"``, ``"approximate"``,
         ``"precomputed"`` or ``"estimator"``.
@@ -360,7 +370,16 @@ n_components_) or None
         -------
         self : DiffusionMap
             The fitted estimator.
+
+        Notes
+        -----
+        Interrupting the fit (Ctrl-C) raises KeyboardInterrupt and leaves the
+        estimator not fitted.
         """
+        with unfitted_on_interrupt(self):
+            return self._fit(X)
+
+    def _fit(self, X):
         X = self._validate_fit_input(X)
         rng = check_random_state(self.random_state)
         X_fit, queries = choose_landmarks(
@@ -372,7 +391,7 @@ n_components_) or None
         )
         if not self._precomputed:
             X_dense = X_fit.toarray() if sparse.issparse(X_fit) else X_fit
-            self._preimage = LocalLinearPreimage(self.n_neighbors).fit(
+            self._preimage = LocalLinearPreimage(self.n_neighbors_).fit(
                 self.eigenvectors_, X_dense
             )
         self._dtype = X.dtype
@@ -403,39 +422,30 @@ n_components_) or None
             dtype=[np.float64, np.float32],
             ensure_min_samples=2,
         )
-        check_sizes(
+        n_fit = check_sizes(
             X,
             self._precomputed,
             self.neighbors,
             self.n_landmarks,
-            self.n_neighbors,
-            self._n_eig(1 if self.n_components == "auto" else self.n_components),
+            self.n_components,
         )
+        if not self._precomputed:
+            check_distinct(X)
+        self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, n_fit)
         return X
 
-    def _n_eig(self, n_components):
-        """Eigenpairs to compute for ``n_components``, the trivial one included."""
-        if self.component_selection == "first":
-            n_candidates = n_components
-        elif self.n_candidates is None:
-            n_candidates = max(10, 2 * n_components)
-        else:
-            if self.n_candidates < n_components:
-                raise ValueError(
-                    f"n_candidates={self.n_candidates} must be at least "
-                    f"n_components={n_components}."
-                )
-            n_candidates = self.n_candidates
-        return n_candidates + 1
+    def _n_eig(self, n_components, n_fit):
+        return n_eigenpairs(
+            self.component_selection, self.n_candidates, n_components, n_fit
+        )
 
     def _fit_spectrum(self, X_fit, rng):
         """Kernel graph, normalisation and eigenpairs on the fitted points."""
         backend, self.neighbors_ = resolve_backend(
             self.neighbors, self._precomputed, X_fit.shape
         )
-        self.n_neighbors_ = self.n_neighbors
         self._search = NeighborSearch(
-            self.n_neighbors,
+            self.n_neighbors_,
             backend,
             self.metric,
             self.metric_params,
@@ -464,7 +474,7 @@ n_components_) or None
             self._fit_components(S, rng)
             return
         values, vectors, self.eigen_solver_ = self._eigenpairs(
-            S, self._n_eig(self.n_components_), rng
+            S, self._n_eig(self.n_components_, S.shape[0]), rng
         )
         psi = vectors / np.sqrt(self.stationary_distribution_)[:, None]
         self._store_components(values[1:], psi[:, 1:], rng)
@@ -501,16 +511,14 @@ n_components_) or None
         n_components = estimate_n_components(
             self.X_fit_, self._spectra(S, AUTO_EIGENVECTORS + 1, rng), rng
         )
-        if self._n_eig(n_components) >= S.shape[0]:
-            raise ValueError(
-                f"n_components='auto' estimated {n_components}: too many "
-                f"candidate eigenvectors for {S.shape[0]} fitted points."
-            )
-        return n_components
+        # As many as the fitted points allow (check_sizes ensures >= 1).
+        return min(n_components, S.shape[0] - 2)
 
     def _fit_components(self, S, rng):
         """Each component's own coordinates in the shared dimensions."""
-        spectra = self._spectra(S, self._n_eig(self.n_components_), rng)
+        spectra = self._spectra(
+            S, self._n_eig(self.n_components_, S.shape[0]), rng
+        )
         self.eigen_solver_ = "+".join(sorted({s.solver for s in spectra}))
         choose = partial(
             choose_coordinates, selection=self.component_selection, random_state=rng
@@ -524,7 +532,7 @@ n_components_) or None
         self._store_mixing(coords.values, coords.psi, coords.mixing, coords.eigenvalues)
 
     def _adaptive_neighbor(self):
-        return adaptive_neighbor(self.n_neighbors, self.adaptive_bandwidth)
+        return adaptive_neighbor(self.n_neighbors_, self.adaptive_bandwidth)
 
     def _store_components(self, values, psi, rng):
         self.candidate_eigenvalues_ = values
@@ -652,6 +660,13 @@ n_components_) or None
         Z = self.eigenvectors_ * self.eigenvalues_**self.t
         return local_step_covariances(self.transition_matrix_, Z)
 
+    @validate_params(
+        {
+            "n_samples": [Interval(Integral, 1, None, closed="left")],
+            "random_state": ["random_state"],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def sample(self, n_samples=1, random_state=None):
         """Generate points on the data manifold by one diffusion step.
 
@@ -674,16 +689,12 @@ n_components_) or None
         """
         check_is_fitted(self)
         self._check_data_space("sample")
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(
-                f"n_samples must be a positive integer, got {n_samples!r}."
-            )
         rng = check_random_state(
             self.random_state if random_state is None else random_state
         )
         start = rng.choice(
             len(self.stationary_distribution_),
-            size=n_samples,
+            size=int(n_samples),
             p=self.stationary_distribution_,
         )
         Z = self.eigenvectors_[start] * self.eigenvalues_**self.t

@@ -7,7 +7,6 @@ adding it here, deliberately.
 """
 
 import torch
-from skorch.callbacks import EarlyStopping
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader
 
@@ -41,7 +40,13 @@ _CODECS = (
     GeneratorCodec(),
     NetCodec((_nets.EncoderNet, _nets.SpectralNet, _nets.TransitionNet)),
     CallbackCodec(
-        (_nets.StopOnNonFinite, _nets.SmoothedLoss, _nets.WeightWarmup, EarlyStopping)
+        (
+            _nets.StopOnNonFinite,
+            _nets.SmoothedLoss,
+            _nets.WeightWarmup,
+            _nets.StoppingRule,
+            _nets.PlainPrintLog,
+        )
     ),
     HistoryCodec(),
     PredefinedSplitCodec(),

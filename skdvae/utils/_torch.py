@@ -5,6 +5,7 @@ deterministic float64 inference of a trained module.
 """
 
 import copy
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -16,19 +17,37 @@ __all__ = ["as_tensor", "inference_copy", "predict", "tensor64", "torch_threads"
 INFERENCE_BATCH = 8192
 
 
+# torch's thread count is one setting for the whole process: calls from
+# several threads share one change of it, made by the first and undone by the
+# last (a plain save-and-restore per call would interleave and could leave the
+# process at one thread).
+_THREADS = threading.Lock()
+_threads_users = 0
+_threads_saved = None
+
+
 @contextmanager
-def torch_threads(n_threads=1):
-    """Run torch CPU ops with ``n_threads`` intra-op threads, then restore.
+def torch_threads():
+    """Run torch CPU ops with one intra-op thread, then restore the setting.
 
     The networks are small: intra-op threading costs more than it saves
     (a 64-wide MLP step runs several times faster on one thread than on two).
+    Safe to enter from several threads at once: the process's setting is
+    changed once and restored when the last of them leaves.
     """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
+    global _threads_users, _threads_saved
+    with _THREADS:
+        if _threads_users == 0:
+            _threads_saved = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _threads_users += 1
     try:
         yield
     finally:
-        torch.set_num_threads(previous)
+        with _THREADS:
+            _threads_users -= 1
+            if _threads_users == 0:
+                torch.set_num_threads(_threads_saved)
 
 
 def as_tensor(A):

@@ -1,6 +1,5 @@
 """The DiffusionVAE estimator: the variational diffusion autoencoder (VDAE)."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,18 +13,22 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from skdvae.exceptions import _user_stacklevel
+from skdvae.diffusion_map._checks import resolve_n_neighbors
 from skdvae.utils._sklearn_compat import (
     Interval,
     StrOptions,
     _fit_context,
     validate_data,
+    validate_params,
 )
+from skdvae.utils._state import unfitted_on_interrupt
 from skdvae.utils._torch import inference_copy, predict, tensor64, torch_threads
 from skdvae.vae import _settings, _stages
 from skdvae.vae._losses import gaussian_kl, gaussian_nll
+from skdvae.vae._nets import TrainingInterrupted
 from skdvae.vae._prior import global_scale, mean_step_variance, prior_cholesky
-from skdvae.vae._walk import LatentSupport, latent_walk
+from skdvae.vae._scaling import fit_data_scale, from_model_units, to_model_units
+from skdvae.vae._walk import LatentSupport, latent_walk, warn_off_support
 
 __all__ = ["DiffusionVAE"]
 
@@ -104,7 +107,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     n_neighbors : int, default=30
         Neighbours of each point (itself included) in data space: for the
         kernel graph of the diffusion map or SpectralNet, and for the local
-        covariance ``Sigma(x)`` of the prior.
+        covariance ``Sigma(x)`` of the prior. On data with fewer training
+        points, all of them are used (``n_neighbors_``) and a
+        :class:`skdvae.exceptions.SmallDataWarning` says so.
     alpha : float in [0, 1], default=1.0
         Density normalisation of the diffusion kernel (1: geometry only).
     t : float >= 0, default=1.0
@@ -175,11 +180,25 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     ----------
     n_components_ : int
         Dimension of the diffusion coordinates (resolves ``"auto"``).
+    n_neighbors_ : int
+        Neighbours used: ``n_neighbors``, or the number of training points
+        (validation split excluded) when the data hold fewer, with a
+        :class:`skdvae.exceptions.SmallDataWarning`.
     encoder_route_ : str
         The route that produced the encoder mean.
+    data_mean_ : ndarray of shape (n_features_in_,)
+        Feature means of the training data.
+    data_scale_ : float
+        Root-mean-square deviation of the training data from
+        ``data_mean_``. The networks, ``diffusion_map_`` and the kernel graph
+        work on ``(X - data_mean_) / data_scale_``, so the model does not
+        depend on the data's units (one scale for all features keeps the
+        geometry); every public method takes and returns data in the units of
+        ``X``.
     diffusion_map_ : DiffusionMap or None
         The fitted diffusion map of the regression route (None for
-        SpectralNet).
+        SpectralNet), fitted on the standardised training data (see
+        ``data_scale_``).
     eigenvalues_ : ndarray of shape (n_components,)
         Eigenvalues of the latent coordinates: those of ``diffusion_map_``
         on the regression route, those found by the Rayleigh-Ritz step on
@@ -373,7 +392,19 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         -------
         self : DiffusionVAE
             The fitted estimator.
+
+        Notes
+        -----
+        Interrupting the fit (Ctrl-C) stops it at once and raises
+        KeyboardInterrupt; the estimator is then not fitted, also after a
+        warm start (a half-trained model would give poor results without
+        saying so). Early stopping, in contrast, keeps the weights of the
+        best validation epoch of each stage.
         """
+        with unfitted_on_interrupt(self, (KeyboardInterrupt, TrainingInterrupted)):
+            return self._fit(X)
+
+    def _fit(self, X):
         warm = self.warm_start and hasattr(self, "net_")
         X = validate_data(
             self,
@@ -382,15 +413,21 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             ensure_min_samples=2,
             reset=not warm,
         )
+        n_validation = _settings.check_sizes(self.get_params(), X.shape[0])
+        self.n_neighbors_ = resolve_n_neighbors(
+            self.n_neighbors, X.shape[0] - n_validation
+        )
         params = self.get_params()
-        n_validation = _settings.check_sizes(params, X.shape[0])
         seeds = _stages.Seeds.draw(check_random_state(self.random_state))
         X_train, X_val = _stages.validation_split(X, n_validation, seeds.split)
+        if not warm:
+            self.data_mean_, self.data_scale_ = fit_data_scale(X_train)
+        self.X_fit_ = X_train
+        X_train, X_val = self._to_model(X_train), self._to_model(X_val)
         settings = _settings.training_settings(
             params, X.shape[1], len(X_train), self.n_components
         )
-        self.X_fit_ = X_train
-        self._neighbors = NearestNeighbors(n_neighbors=self.n_neighbors).fit(X_train)
+        self._neighbors = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(X_train)
         index = self._neighbors.kneighbors(X_train, return_distance=False)
         with torch_threads():
             degree = None
@@ -398,7 +435,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 degree = self._fit_encoder(X_train, X_val, index, settings, seeds)
             if degree is None:  # landmarks, or new data in a warm start
                 degree = _stages.training_degree(
-                    X_train, self.n_neighbors, self.alpha, self.diffusion_map_
+                    X_train, self.n_neighbors_, self.alpha, self.diffusion_map_
                 )
             self.stationary_distribution_ = degree / degree.sum()
             settings = settings._replace(n_components=self.n_components_)
@@ -410,7 +447,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """Stage 1: the encoder mean; returns the training degrees or None."""
         self.encoder_route_ = self.encoder
         if self.encoder == "diffusion_map":
-            dm_params = _settings.diffusion_map_params(self.get_params())
+            dm_params = _settings.diffusion_map_params(
+                {**self.get_params(), "n_neighbors": self.n_neighbors_}
+            )
             fitted = _stages.fit_regression_encoder(
                 X_train, X_val, index, settings, seeds, dm_params
             )
@@ -418,11 +457,11 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             if self.n_components == "auto":
                 settings = settings._replace(
                     n_components=_stages.estimate_n_components(
-                        X_train, self.n_neighbors, self.alpha, seeds.diffusion_map
+                        X_train, self.n_neighbors_, self.alpha, seeds.diffusion_map
                     )
                 )
             fitted = _stages.fit_spectralnet_encoder(
-                X_train, settings, seeds.encoder, self.n_neighbors, self.alpha, self.t
+                X_train, settings, seeds.encoder, self.n_neighbors_, self.alpha, self.t
             )
         self.encoder_net_ = fitted.net
         self.diffusion_map_ = fitted.diffusion_map
@@ -474,7 +513,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         decoder = self._decoder
         self.noise_variance_ = float(
             torch.exp(decoder.log_noise_var.detach()).cpu()
-            * decoder.out_scale.cpu() ** 2
+            * (decoder.out_scale.cpu() * self.data_scale_) ** 2
         )
         if self.early_stopping:
             self.validation_scores_ = [-v for v in history[:, "valid_loss"]]
@@ -565,7 +604,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 f"X has {Z.shape[1]} features, but {type(self).__name__} "
                 f"expects {self.n_components_} latent coordinates as input."
             )
-        return predict(self.net_.module_, Z, "generate").astype(Z.dtype)
+        return self._to_data(predict(self.net_.module_, Z, "generate").astype(Z.dtype))
 
     def score_samples(self, X):
         """One-step ELBO of each sample, evaluated at the posterior mean.
@@ -604,7 +643,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 tensor64(X), x_hat, decoder.log_noise_var, decoder.out_scale
             )
             kl = gaussian_kl(torch.as_tensor(chol), torch.as_tensor(prior))
-            return -(nll + self.kl_weight * kl + detail_kl).numpy()
+            elbo = -(nll + self.kl_weight * kl + detail_kl).numpy()
+        # The density of X in its own units: the Jacobian of the standardisation.
+        return elbo - X.shape[1] * np.log(self.data_scale_)
 
     def score(self, X, y=None):
         """Mean one-step ELBO of ``X`` (see :meth:`score_samples`).
@@ -625,6 +666,13 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         return float(np.mean(self.score_samples(X)))
 
+    @validate_params(
+        {
+            "n_samples": [Interval(Integral, 1, None, closed="left")],
+            "random_state": ["random_state"],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def sample(self, n_samples=1, random_state=None):
         """Generate data by running the learned diffusion random walk.
 
@@ -648,18 +696,23 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(
-                f"n_samples must be a positive integer, got {n_samples!r}."
-            )
         rng = check_random_state(
             self.random_state if random_state is None else random_state
         )
         pi = self.stationary_distribution_
-        start = rng.choice(len(pi), size=n_samples, p=pi)
+        start = rng.choice(len(pi), size=int(n_samples), p=pi)
         paths, _ = self._walk(self.n_walk_steps, rng, index=start)
-        return paths[:, -1].astype(self._dtype)
+        return self._to_data(paths[:, -1].astype(self._dtype))
 
+    @validate_params(
+        {
+            "X_start": ["array-like"],
+            "n_steps": [Interval(Integral, 0, None, closed="left"), None],
+            "random_state": ["random_state"],
+            "return_acceptance": ["boolean"],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def walk(self, X_start, n_steps=None, random_state=None, return_acceptance=False):
         """Random-walk trajectories from given start points.
 
@@ -693,18 +746,15 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         acceptance : float
             Only with ``return_acceptance``.
         """
-        X = self._validate_X(X_start)
-        n_steps = self.n_walk_steps if n_steps is None else n_steps
-        if not isinstance(n_steps, Integral) or n_steps < 0:
-            raise ValueError(
-                f"n_steps must be a non-negative integer, got {n_steps!r}."
-            )
+        X = self._validate_X(X_start, units="data")
+        n_steps = self.n_walk_steps if n_steps is None else int(n_steps)
         rng = check_random_state(
             self.random_state if random_state is None else random_state
         )
-        paths, acceptance = self._walk(n_steps, rng, Z=predict(self._encoder, X))
+        Z = predict(self._encoder, self._to_model(X))
+        paths, acceptance = self._walk(n_steps, rng, Z=Z)
+        paths = self._to_data(paths.astype(X.dtype))
         paths[:, 0] = X
-        paths = paths.astype(X.dtype)
         return (paths, acceptance) if return_acceptance else paths
 
     def _walk(self, n_steps, rng, Z=None, index=None):
@@ -720,21 +770,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 z = support.draw(torch.as_tensor(index), generator)
             else:
                 z = tensor64(Z).to(device)
-                self._warn_off_support(support, z)
+                warn_off_support(support, z)
             paths, acceptance = latent_walk(z, n_steps, transition, support, generator)
         return paths.numpy(), acceptance
-
-    @staticmethod
-    def _warn_off_support(support, z):
-        outside = int((~torch.isfinite(support.log_density(z))).sum())
-        if outside:
-            warnings.warn(
-                f"{outside} of {len(z)} start points embed farther than "
-                "walk_bandwidth_ from every training embedding; they walk from "
-                "their nearest training embedding instead.",
-                UserWarning,
-                stacklevel=_user_stacklevel(),
-            )
 
     def local_bilipschitz(self, X=None, n_neighbors=10):
         """Local bi-Lipschitz constants of the decoder on aligned pairs.
@@ -765,9 +803,17 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Z = self.embedding_ if X is None else self.transform(X)
         return local_bilipschitz(Z, self.inverse_transform(Z), n_neighbors)
 
-    def _validate_X(self, X):
+    def _validate_X(self, X, units="model"):
+        """Validated ``X``, in the networks' units unless ``units="data"``."""
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X if units == "data" else self._to_model(X)
+
+    def _to_model(self, X):
+        return to_model_units(X, self.data_mean_, self.data_scale_)
+
+    def _to_data(self, X):
+        return from_model_units(X, self.data_mean_, self.data_scale_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

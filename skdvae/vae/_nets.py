@@ -20,13 +20,21 @@ adapts it to the two stages of the model:
   validation set, keeping the stopping rule consistent with it.
 """
 
+import re
+import sys
+import warnings
+
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, PrintLog
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
+from skdvae.exceptions import _user_stacklevel
 from skdvae.vae._losses import ScaledMSELoss, SpectralLoss, TransitionLoss
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 __all__ = [
     "BatchDataset",
@@ -148,14 +156,144 @@ class SmoothedLoss(Callback):
         net.history.record("train_loss_smooth", smooth)
 
 
-class _BaseNet(NeuralNet):
+class TrainingInterrupted(Exception):
+    """A KeyboardInterrupt in a net's training loop, passed on past skorch."""
+
+
+class StopTraining(Exception):
+    """The stopping rule is met: the training loop ends normally."""
+
+
+class StoppingRule(EarlyStopping):
+    """skorch's ``EarlyStopping`` that tells its stop from the user's Ctrl-C.
+
+    skorch ends training by raising KeyboardInterrupt, the exception of a
+    user's interrupt; this rule raises :class:`StopTraining` instead. When
+    ``max_iter`` epochs end the training before the rule is met, it issues
+    scikit-learn's ``ConvergenceWarning``, as ``MLPRegressor`` does.
+
+    Parameters
+    ----------
+    stage : str
+        Name of the training stage, used in the warning.
+    monitor, patience, threshold, threshold_mode, lower_is_better, sink, \
+load_best
+        As in :class:`skorch.callbacks.EarlyStopping`.
+    """
+
+    def __init__(
+        self,
+        stage,
+        monitor="valid_loss",
+        patience=5,
+        threshold=1e-4,
+        threshold_mode="rel",
+        lower_is_better=True,
+        sink=print,
+        load_best=False,
+    ):
+        super().__init__(
+            monitor=monitor,
+            patience=patience,
+            threshold=threshold,
+            threshold_mode=threshold_mode,
+            lower_is_better=lower_is_better,
+            sink=sink,
+            load_best=load_best,
+        )
+        self.stage = stage
+
+    def on_train_begin(self, net, **kwargs):
+        """Reset the rule's state."""
+        super().on_train_begin(net, **kwargs)
+        self.stopped_ = False
+
+    def on_epoch_end(self, net, **kwargs):
+        """Apply the rule; stop with :class:`StopTraining` when it is met."""
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.stopped_ = True
+            raise StopTraining from None
+
+    def on_train_end(self, net, **kwargs):
+        """Restore the best weights; warn if ``max_iter`` ended the training."""
+        super().on_train_end(net, **kwargs)
+        if not self.stopped_:
+            warnings.warn(
+                f"The {self.stage} ran max_iter={net.max_epochs} epochs and "
+                f"had not converged ({self.monitor} still improved by more "
+                f"than tol={self.threshold} within n_iter_no_change="
+                f"{self.patience} epochs). Increase max_iter for a better fit.",
+                ConvergenceWarning,
+                stacklevel=_user_stacklevel(),
+            )
+
+
+class PlainPrintLog(PrintLog):
+    """skorch's epoch table, every ``every``-th epoch, colour codes only on a TTY.
+
+    Parameters
+    ----------
+    every : int, default=1
+        Print the first epoch and every ``every``-th one.
+    keys_ignored, sink, tablefmt, floatfmt, stralign
+        As in :class:`skorch.callbacks.PrintLog`.
+    """
+
+    def __init__(
+        self,
+        every=1,
+        keys_ignored=None,
+        sink=print,
+        tablefmt="simple",
+        floatfmt=".4f",
+        stralign="right",
+    ):
+        super().__init__(keys_ignored, sink, tablefmt, floatfmt, stralign)
+        self.every = every
+
+    def on_epoch_end(self, net, **kwargs):
+        """Print the epoch's row if it is due."""
+        epoch = len(net.history)
+        if epoch == 1 or epoch % self.every == 0:
+            super().on_epoch_end(net, **kwargs)
+
+    def format_row(self, row, key, color):
+        """Skorch's cell, without ANSI colour codes unless on a terminal."""
+        cell = super().format_row(row, key, color)
+        if isinstance(cell, str) and not sys.stdout.isatty():
+            cell = _ANSI.sub("", cell)
+        return cell
+
+
+class _Net(NeuralNet):
+    """A skorch net whose training stops the whole fit on an interrupt.
+
+    skorch ends training quietly on a KeyboardInterrupt and returns the net
+    as if it had finished; ``DiffusionVAE.fit`` would then go on to its next
+    stage. Here the interrupt leaves the loop as :class:`TrainingInterrupted`,
+    which skorch does not catch, so the estimator can stop and say so.
+    """
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """Skorch's training loop; an interrupt raises TrainingInterrupted."""
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except StopTraining:
+            return self
+        except KeyboardInterrupt as exc:
+            raise TrainingInterrupted from exc
+
+
+class _BaseNet(_Net):
     """Common base: move batch entries used by the loss to the device."""
 
     def _batch_tensor(self, X, key):
         return to_tensor(X[key], device=self.device)
 
 
-class EncoderNet(NeuralNet):
+class EncoderNet(_Net):
     """Stage 1, regression route: fit psi~ to diffusion coordinates.
 
     skorch's own ``get_loss`` applies the criterion
@@ -282,7 +420,8 @@ def make_net(
         ("smoothed_loss", SmoothedLoss()),
         (
             "early_stopping",
-            EarlyStopping(
+            StoppingRule(
+                stage,
                 monitor=_monitor(valid_dataset),
                 patience=n_iter_no_change,
                 threshold=tol,
@@ -305,6 +444,7 @@ def make_net(
         iterator_train__collate_fn=collate_batch,
         iterator_valid__collate_fn=collate_batch,
         callbacks=callbacks,
+        callbacks__print_log=PlainPrintLog(every=10 if verbose == 1 else 1),
         verbose=int(verbose),
         device=device,
         **{f"module__{k}": v for k, v in module_params.items()},

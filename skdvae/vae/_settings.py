@@ -57,12 +57,6 @@ def check_sizes(params, n_samples):
     """Raise for sizes the data cannot support; return the validation rows."""
     n_val = n_validation(params, n_samples)
     n_fit = n_samples - n_val
-    if params["n_neighbors"] > n_fit:
-        raise ValueError(
-            "Expected n_neighbors <= n_samples_fit, but n_neighbors = "
-            f"{params['n_neighbors']}, n_samples_fit = {n_fit}, "
-            f"n_samples = {n_samples}"
-        )
     n_components = params["n_components"]
     if params["encoder"] == "spectralnet" and n_components != "auto":
         if n_components >= n_fit:

@@ -27,16 +27,19 @@ model has them. All randomness comes from an explicit CPU
 ``torch.Generator``.
 """
 
+import warnings
+
 import numpy as np
 import torch
 
+from skdvae.exceptions import _user_stacklevel
 from skdvae.vae._latent_search import (
     LatentSearch,
     nearest_reference,
     use_latent_search,
 )
 
-__all__ = ["LatentSupport", "latent_walk"]
+__all__ = ["LatentSupport", "latent_walk", "warn_off_support"]
 
 # Embeddings summed over per walker when the support uses a k-d tree.
 _SUPPORT_NEIGHBORS = 32
@@ -208,3 +211,20 @@ def latent_walk(z_start, n_steps, transition, support, generator, batch_size=163
         accepted += n_accepted
     proposals = n_steps * z_start.shape[0]
     return torch.cat(out), accepted / proposals if proposals else float("nan")
+
+
+def warn_off_support(support, z):
+    """Warn about start points ``z`` outside the walk's support.
+
+    The walk moves them to their nearest training embedding (see
+    :meth:`LatentSupport.log_density`).
+    """
+    outside = int((~torch.isfinite(support.log_density(z))).sum())
+    if outside:
+        warnings.warn(
+            f"{outside} of {len(z)} start points embed farther than "
+            "walk_bandwidth_ from every training embedding; they walk from "
+            "their nearest training embedding instead.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )

@@ -1,6 +1,7 @@
 """DiffusionMap against analytic spectra, a dense reference and its contract."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from sklearn.neighbors import KNeighborsTransformer
 from sklearn.utils.validation import NotFittedError
 
 from skdvae import DiffusionMap
-from skdvae.exceptions import DisconnectedGraphWarning
+from skdvae.exceptions import DisconnectedGraphWarning, SmallDataWarning
 
 
 def _circle(n, seed=0):
@@ -360,14 +361,27 @@ def test_bad_input_errors(X, match):
         DiffusionMap().fit(X)
 
 
-def test_too_few_samples_for_neighbours():
+def test_too_few_samples_for_neighbours_uses_all():
     X = np.random.RandomState(0).rand(10, 2)
-    with pytest.raises(ValueError, match="Expected n_neighbors <= n_samples_fit"):
-        DiffusionMap(n_neighbors=15).fit(X)
+    with pytest.warns(SmallDataWarning, match="n_neighbors=15 is more than the 10"):
+        dm = DiffusionMap(n_neighbors=15, random_state=0).fit(X)
+    assert dm.n_neighbors_ == 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallDataWarning)
+        same = DiffusionMap(n_neighbors=10, random_state=0).fit(X)
+    np.testing.assert_array_equal(dm.embedding_, same.embedding_)
+
+
+def test_default_candidates_fit_small_data_but_explicit_ones_raise():
+    X = np.random.RandomState(0).rand(8, 2)
+    dm = DiffusionMap(n_neighbors=5, random_state=0).fit(X)
+    assert len(dm.candidate_eigenvalues_) == 6  # 8 points allow 6, not 10
+    with pytest.raises(ValueError, match="n_candidates=7 needs at least 9"):
+        DiffusionMap(n_neighbors=5, n_candidates=7).fit(X)
 
 
 def test_constant_data_errors():
-    with pytest.raises(ValueError, match="zero"):
+    with pytest.raises(ValueError, match="All 50 samples are identical"):
         DiffusionMap(n_neighbors=5).fit(np.ones((50, 3)))
 
 
@@ -420,3 +434,22 @@ def test_auto_solver_thresholds():
         "amg",
     ]
     assert resolve_solver("lobpcg", 10) == "lobpcg"
+
+
+def test_interrupt_leaves_estimator_unfitted(monkeypatch):
+    from skdvae.diffusion_map import _estimator
+
+    X = np.random.RandomState(0).rand(100, 3)
+    dm = DiffusionMap(random_state=0).set_output(transform="pandas").fit(X)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_estimator, "solve_auto", interrupted)
+    with pytest.raises(KeyboardInterrupt, match="not fitted"):
+        dm.fit(X)
+    with pytest.raises(NotFittedError):
+        dm.transform(X)
+    monkeypatch.undo()
+    assert dm.fit(X).transform(X[:2]).shape == (2, 2)  # pandas output kept
+    assert hasattr(dm.transform(X[:2]), "columns")

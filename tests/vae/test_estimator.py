@@ -4,12 +4,15 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from skdvae import DiffusionVAE
 from skdvae.datasets import distance_to_manifold, make_loop, make_two_circles
-from skdvae.exceptions import DisconnectedGraphWarning
+from skdvae.exceptions import DisconnectedGraphWarning, SmallDataWarning
 from skdvae.metrics import betti_numbers
+from skdvae.vae import _nets
 
 TINY = dict(hidden_layer_sizes=(16,), max_iter=5, n_neighbors=12, random_state=0)
 
@@ -290,7 +293,6 @@ def test_grid_search_without_scorer():
     "params, match",
     [
         ({"diffusion_map_params": {"t": 2}}, "may not set"),
-        ({"n_neighbors": 500}, "n_neighbors"),
         ({"device": "nonsense"}, "device"),
     ],
 )
@@ -298,6 +300,16 @@ def test_invalid_settings_raise(params, match):
     X, _ = make_loop(100, random_state=0)
     with pytest.raises(ValueError, match=match):
         DiffusionVAE(**{**TINY, **params}).fit(X)
+
+
+def test_small_data_uses_every_training_point_as_neighbour():
+    X, _ = make_loop(40, random_state=0)
+    params = {**TINY, "early_stopping": True, "validation_fraction": 0.25}
+    with pytest.warns(SmallDataWarning, match="n_neighbors=500 is more than the 30"):
+        model = DiffusionVAE(**{**params, "n_neighbors": 500}).fit(X)
+    assert model.n_neighbors_ == 30 and model.diffusion_map_.n_neighbors_ == 30
+    same = DiffusionVAE(**{**params, "n_neighbors": 30}).fit(X)
+    np.testing.assert_array_equal(model.sample(5), same.sample(5))
 
 
 def test_inverse_transform_checks_width(tiny):
@@ -311,3 +323,46 @@ def test_fitted_model_keeps_no_training_reference():
     model = DiffusionVAE(**{**TINY, "max_iter": 1}).fit(X)
     criterion = model.net_.criterion_
     assert criterion.search is None and criterion.reference_data.numel() == 0
+
+
+def _interrupt_on_call(monkeypatch, net_class, n_call, counter):
+    """Make the ``n_call``-th training step of ``net_class`` a Ctrl-C."""
+    original = net_class.train_step
+
+    def train_step(self, *args, **kwargs):
+        counter[net_class.__name__] = counter.get(net_class.__name__, 0) + 1
+        if counter[net_class.__name__] == n_call:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(net_class, "train_step", train_step)
+
+
+@pytest.mark.parametrize("stage", ["EncoderNet", "TransitionNet"])
+def test_interrupt_stops_fit_and_leaves_estimator_unfitted(monkeypatch, stage):
+    X, _ = make_loop(100, random_state=0)
+    counter = {}
+    for net_class in (_nets.EncoderNet, _nets.TransitionNet):
+        n_call = 3 if net_class.__name__ == stage else 10**9
+        _interrupt_on_call(monkeypatch, net_class, n_call, counter)
+    model = DiffusionVAE(**TINY).set_output(transform="pandas")
+    with pytest.raises(KeyboardInterrupt, match="not fitted"):
+        model.fit(X)
+    # skorch alone would end the stage quietly and go on to the next one.
+    assert counter[stage] == 3
+    if stage == "EncoderNet":
+        assert "TransitionNet" not in counter
+    with pytest.raises(NotFittedError):
+        model.transform(X)
+    monkeypatch.undo()
+    expected = DiffusionVAE(**TINY).fit(X).transform(X[:3])
+    np.testing.assert_array_equal(model.fit(X).transform(X[:3]).to_numpy(), expected)
+
+
+def test_interrupted_warm_start_is_unfitted(monkeypatch, tiny):
+    X, model = tiny
+    model = clone(model).set_params(warm_start=True).fit(X)
+    _interrupt_on_call(monkeypatch, _nets.TransitionNet, 2, {})
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X)
+    assert not hasattr(model, "net_") and not hasattr(model, "embedding_")

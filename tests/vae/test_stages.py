@@ -48,6 +48,8 @@ def _final_validation_loss(model, X):
     seeds = _stages.Seeds.draw(check_random_state(model.random_state))
     fitted = {row.tobytes() for row in model.X_fit_}
     X_val = np.array([row for row in X if row.tobytes() not in fitted])
+    # The networks work in the model's units (see DiffusionVAE.data_scale_).
+    X_val, X_fit = model._to_model(X_val), model._to_model(model.X_fit_)
     E, E_val = model.embedding_, predict(model._encoder, X_val)
     index = model._neighbors.kneighbors(X_val, return_distance=False)
     prior = prior_cholesky(E_val, index, E, model.covariance_floor_)
@@ -55,7 +57,7 @@ def _final_validation_loss(model, X):
         X_val, E_val, prior, seeds.validation_noise, model.n_detail_components
     )
     net = model.net_
-    net.criterion_.set_reference(as_tensor(E), as_tensor(model.X_fit_))
+    net.criterion_.set_reference(as_tensor(E), as_tensor(X_fit))
     try:
         batch = valid.__getitems__(list(range(len(valid))))
         with torch.no_grad():
@@ -90,7 +92,7 @@ def test_stage_one_early_stopping_restores_best_validation_weights():
     losses = np.array(history[:, "valid_loss"])
     assert int(np.argmin(losses)) < len(losses) - 1
     fitted = {row.tobytes() for row in model.X_fit_}
-    X_val = np.array([row for row in X if row.tobytes() not in fitted])
+    X_val = model._to_model(np.array([r for r in X if r.tobytes() not in fitted]))
     target = model.diffusion_map_.transform(X_val)
     scale = float(model.encoder_net_.criterion_.scale)
     error = np.mean((predict(model._encoder, X_val) - target) ** 2) / scale**2
