@@ -37,7 +37,8 @@ def test_concurrent_inference_matches_serial(est):
     for name, call in _calls(est, X).items():
         expected = call()
         with ThreadPoolExecutor(N_THREADS) as pool:
-            results = list(pool.map(lambda _: call(), range(N_CALLS)))
+            results = [pool.submit(call) for _ in range(N_CALLS)]
+            results = [future.result() for future in results]
         for result in results:
             np.testing.assert_array_equal(result, expected, err_msg=name)
     # The process's torch setting is restored once all threads are done.

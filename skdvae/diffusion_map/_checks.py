@@ -37,6 +37,8 @@ EXACT_MAX_FEATURES = 20
 def check_sizes(X, precomputed, neighbors, n_landmarks, n_components):
     """Raise a ValueError, worded as scikit-learn does, for impossible settings.
 
+    Also for data whose rows are all identical (:func:`check_distinct`).
+
     Parameters
     ----------
     X : ndarray or sparse matrix
@@ -69,6 +71,8 @@ def check_sizes(X, precomputed, neighbors, n_landmarks, n_components):
             raise ValueError(
                 "metric='precomputed' reads neighbours from X; use neighbors='auto'."
             )
+    else:
+        check_distinct(X)
     n_samples = X.shape[0]
     if n_landmarks is not None and n_landmarks > n_samples:
         raise ValueError(

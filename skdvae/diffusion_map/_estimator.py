@@ -16,7 +16,6 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from skdvae.diffusion_map import _graph as graph
 from skdvae.diffusion_map._checks import (
-    check_distinct,
     check_sizes,
     n_eigenpairs,
     resolve_backend,
@@ -38,6 +37,7 @@ from skdvae.diffusion_map._neighbors import NeighborSearch
 from skdvae.diffusion_map._preimage import LocalLinearPreimage
 from skdvae.diffusion_map._selection import choose_coordinates
 from skdvae.diffusion_map._walk_step import gaussian_steps, local_step_covariances
+from skdvae.utils._progress import step
 from skdvae.utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -167,6 +167,9 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Seeds the eigensolver start vectors, the landmark choice, the
         approximate neighbour search, the eigenvector-selection subsample and
         the default of :meth:`sample`. Pass an int for identical fits.
+    verbose : int, default=0
+        If positive, print the slow steps of ``fit`` (neighbour search,
+        eigensolver) as they start and their durations, in plain text.
     n_jobs : int or None, default=None
         Parallel jobs of the neighbour search.
 
@@ -306,6 +309,7 @@ n_components_) or None
         "n_landmarks": [Interval(Integral, 2, None, closed="left"), None],
         "landmark_method": [StrOptions({"random", "kmeans"})],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
         "n_jobs": [Integral, None],
     }
 
@@ -329,6 +333,7 @@ n_components_) or None
         n_landmarks=None,
         landmark_method="random",
         random_state=None,
+        verbose=0,
         n_jobs=None,
     ):
         self.n_components = n_components
@@ -348,6 +353,7 @@ n_components_) or None
         self.n_landmarks = n_landmarks
         self.landmark_method = landmark_method
         self.random_state = random_state
+        self.verbose = verbose
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fit
@@ -423,14 +429,8 @@ n_components_) or None
             ensure_min_samples=2,
         )
         n_fit = check_sizes(
-            X,
-            self._precomputed,
-            self.neighbors,
-            self.n_landmarks,
-            self.n_components,
+            X, self._precomputed, self.neighbors, self.n_landmarks, self.n_components
         )
-        if not self._precomputed:
-            check_distinct(X)
         self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, n_fit)
         return X
 
@@ -452,7 +452,9 @@ n_components_) or None
             self.n_jobs,
             int(rng.randint(np.iinfo(np.int32).max)),
         )
-        indices, distances = self._search.fit(X_fit)
+        what = f"{self.neighbors_} neighbours of {X_fit.shape[0]} points"
+        with step(self.verbose, "DiffusionMap", what):
+            indices, distances = self._search.fit(X_fit)
         kernel = graph.build_kernel_graph(
             indices, distances, self.epsilon, self._adaptive_neighbor()
         )
@@ -485,9 +487,11 @@ n_components_) or None
         if block:
             solver = resolve_block_solver(self.eigen_solver, S.shape[0], n_eig)
         solve = solve_auto if self.eigen_solver == "auto" else top_eigenpairs
-        values, vectors, *used = solve(
-            S, n_eig, solver, self.eigen_tol, self.eigen_max_iter, rng
-        )
+        what = f"{n_eig} eigenpairs of {S.shape[0]} points ({solver})"
+        with step(self.verbose and not block, "DiffusionMap", what):
+            values, vectors, *used = solve(
+                S, n_eig, solver, self.eigen_tol, self.eigen_max_iter, rng
+            )
         return values, vectors, used[0] if used else solver
 
     def _spectra(self, S, n_eig, rng):

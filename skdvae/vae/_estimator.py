@@ -167,7 +167,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         gives identical models on the CPU. Also the default seed of
         :meth:`sample` and :meth:`walk`.
     verbose : int, default=0
-        If positive, print the stages and skorch's per-epoch table.
+        1 prints the stages, the diffusion map's slow steps and every tenth
+        row of skorch's per-epoch table; 2 and above every row. Plain text
+        (colour codes only when writing to a terminal).
     warm_start : bool, default=False
         If True and the model is fitted, ``fit`` keeps the encoder mean (the
         latent coordinate system) and continues training the covariance

@@ -24,7 +24,14 @@ __all__ = [
 ]
 
 # Parameters of the regression route's DiffusionMap that DiffusionVAE sets.
-OWN_DIFFUSION_MAP_PARAMS = ("n_components", "n_neighbors", "alpha", "t", "random_state")
+OWN_DIFFUSION_MAP_PARAMS = (
+    "n_components",
+    "n_neighbors",
+    "alpha",
+    "t",
+    "random_state",
+    "verbose",
+)
 # Widest decoder layer of decoder_hidden_layer_sizes="auto".
 MAX_AUTO_DECODER_WIDTH = 512
 
@@ -149,5 +156,6 @@ def diffusion_map_params(params):
             f"diffusion_map_params may not set {clash}: they are parameters "
             "of DiffusionVAE itself."
         )
-    own = {name: params[name] for name in ("n_components", "n_neighbors", "alpha", "t")}
+    # random_state is drawn from the estimator's seeds (see _stages.Seeds).
+    own = {k: params[k] for k in OWN_DIFFUSION_MAP_PARAMS if k != "random_state"}
     return {**own, **extra}
