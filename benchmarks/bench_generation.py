@@ -18,22 +18,48 @@ walkers visit.
 ``starts``: Fashion-MNIST (5,000 training, 1,000 held-out images) at
 ``n_components=8``: sample quality when the walkers start from the walk's
 stationary distribution (the default) or uniformly over the training points.
+
+``fashion``: why DiffusionVAE samples of Fashion-MNIST are less diverse than a
+Gaussian-prior VAE's (``--n-train`` 5,000 with 1,000 held-out images, or
+20,000 with 2,000, the full profile's split). Per seed, one default model
+(``n_components=8``, 8 detail coordinates) is fitted, then sampled with one
+lever changed at a time: the walk bandwidth (``walk_bandwidth`` only sets
+``walk_bandwidth_`` at the end of ``fit``, so scaling ``walk_bandwidth_`` of
+the fitted model equals refitting), the walk's density by k-d tree or by
+brute force, the temperature of the detail prior, and two decodings of the
+training embeddings themselves (no walk; ``u`` from its prior, or from its
+posterior given the image: the decoder's ceiling, near-copies). The k-d tree
+density sums the 32 nearest embeddings only; the ``support`` lines count the
+embeddings within ``walk_bandwidth_`` of draws of the walk's target density
+and compare the two log-densities there. Refitted arms (``--fits``) change
+the detail coordinates or the decoder; the Gaussian VAE at the same total
+latent dimension (16) on the same budget is the reference. ``--models DIR``
+keeps the fitted estimators as pickles and reuses them (a fit is
+deterministic given its seed).
 """
 
 import argparse
+import contextlib
+import pickle
 import time
 import warnings
+from functools import partial
+from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
 
 from benchmarks.data import load_dataset, split
+from benchmarks.generative import fidelity
+from benchmarks.peers import make_estimator
 from benchmarks.real import novelty
 from benchmarks.walks import bins_visited, nearest_distance
 from skdvae import DiffusionVAE
 from skdvae.datasets import distance_to_manifold, make_dataset
 from skdvae.metrics import gromov_wasserstein, precision_recall
 from skdvae.utils._torch import inference_copy, tensor64, torch_threads
+from skdvae.vae import _walk
 from skdvae.vae._walk import LatentSupport, latent_walk
 
 DETAIL_CONFIGS = {
@@ -171,13 +197,188 @@ def starts():
         print(f"{name} | {pr.precision:.3f} | {pr.recall:.3f} | {gw:.4f}")
 
 
+#: Held-out images per training size: 5,000 as ``--part starts``, 20,000 as
+#: the full benchmark profile (``benchmarks/profiles.py``).
+FASHION_TEST = {5000: 1000, 20_000: 2000}
+#: Refitted arms of ``--part fashion``; the Gaussian VAE has latent dimension 16.
+FASHION_FITS = {
+    "default": dict(),
+    "detail16": dict(n_detail_components=16),
+    "decoder1024": dict(decoder_hidden_layer_sizes=(1024, 1024)),
+    "gauss16": None,
+}
+#: Walk-bandwidth factors applied to the fitted ``walk_bandwidth_``.
+FASHION_BANDWIDTHS = (2, 4, 8)
+FASHION_TEMPERATURES = (1.25, 1.5)
+
+
+def _fashion(n_train):
+    raw = load_dataset("fashion_mnist", n_train + FASHION_TEST[n_train], 0)
+    train, test = split(raw, FASHION_TEST[n_train], random_state=0)
+    X, T = train.X.astype(np.float64), test.X.astype(np.float64)
+    return X, T, float(np.median(nearest_distance(T, X)))
+
+
+def _fitted(name, seed, X, models):
+    """Fitted estimator of arm ``name`` and its fit time (None if loaded)."""
+    path = models and Path(models) / f"{name}_{len(X)}_{seed}.pkl"
+    if path and path.exists():
+        with open(path, "rb") as f:
+            return pickle.load(f), None
+    params = FASHION_FITS[name]
+    if params is None:
+        model = make_estimator("GaussianVAE", 16, seed)
+    else:
+        model = DiffusionVAE(8, random_state=seed, **params)
+    start = time.perf_counter()
+    model.fit(X)
+    fit_s = time.perf_counter() - start
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            pickle.dump(model, f)
+    return model, fit_s
+
+
+def _tempered_emit(temperature, transition, z, generator):
+    """``_walk._emit`` with the detail prior's noise scaled by ``temperature``."""
+    shape = (z.shape[0], transition.n_detail)
+    eps = torch.randn(shape, generator=generator, dtype=z.dtype).to(z.device)
+    return transition.generate(z, temperature * eps)
+
+
+def _walk_sample(model, n, seed, factor=1.0, tree=None, temperature=1.0):
+    """``model.sample`` with one lever changed (restored afterwards)."""
+    saved = model.walk_bandwidth_
+    with contextlib.ExitStack() as stack:
+        if tree is not None:
+            stack.enter_context(
+                mock.patch.object(_walk, "use_latent_search", lambda *a: tree)
+            )
+        if temperature != 1.0:
+            emit = partial(_tempered_emit, temperature)
+            stack.enter_context(mock.patch.object(_walk, "_emit", emit))
+        model.walk_bandwidth_ = saved * factor
+        try:
+            return model.sample(n, random_state=seed)
+        finally:
+            model.walk_bandwidth_ = saved
+
+
+@torch.no_grad()
+def _at_embeddings(model, X, n, seed, posterior):
+    """Decode training embeddings drawn from ``pi``; ``u`` from prior or posterior."""
+    rng = np.random.RandomState(seed)
+    index = rng.choice(len(X), n, p=model.stationary_distribution_)
+    transition = inference_copy(model.net_.module_)
+    z = torch.as_tensor(model.embedding_[index], dtype=torch.float64)
+    detail = transition.detail
+    if posterior:
+        mean, log_var = detail.posterior(tensor64(X[index]), z)
+    else:
+        mean, log_var = detail.prior(z)
+    generator = torch.Generator().manual_seed(seed)
+    eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+    return transition.decoder(z, detail.draw(mean, log_var, eps)).numpy()
+
+
+def _support_line(model, seed, factor):
+    """Embeddings within the bandwidth of the walk's states; tree against brute."""
+    h = model.walk_bandwidth_ * factor
+    E, pi = model.embedding_, model.stationary_distribution_
+    index = np.random.RandomState(seed).choice(len(E), 2000, p=pi)
+    supports = {}
+    for tree in (False, True):
+        with mock.patch.object(_walk, "use_latent_search", lambda *a, t=tree: t):
+            supports[tree] = LatentSupport(E, pi, h)
+    z = supports[False].draw(torch.as_tensor(index), torch.Generator().manual_seed(0))
+    within = (torch.cdist(z, supports[False].reference) < h).sum(1).numpy()
+    gap = (supports[True].log_density(z) - supports[False].log_density(z)).abs()
+    print(
+        f"support | {seed} | walk_bandwidth_ x{factor} = {h:.3g} | embeddings "
+        f"within it: median {np.median(within):.0f}, max {within.max()}, share "
+        f"above 32 {np.mean(within > 32):.3f} | max |log p tree - log p brute| "
+        f"{gap.max():.2g}"
+    )
+
+
+def _fashion_arms(model, X, n, seed):
+    """Samples of every post-fit arm of the default model, by row name."""
+    arms = {"default (walk_bandwidth=0.5)": model.sample(n, random_state=seed)}
+    for factor in FASHION_BANDWIDTHS:
+        name = f"walk_bandwidth={0.5 * factor:g} ({factor}x)"
+        arms[name] = _walk_sample(model, n, seed, factor)
+    for factor in (1, FASHION_BANDWIDTHS[-1]):
+        for tree in (False, True):
+            density = "k-d tree" if tree else "brute-force"
+            name = f"{factor}x bandwidth, {density} density"
+            arms[name] = _walk_sample(model, n, seed, factor, tree)
+    for temp in FASHION_TEMPERATURES:
+        arms[f"detail prior temperature {temp}"] = _walk_sample(
+            model, n, seed, temperature=temp
+        )
+    arms["no walk: z = e_i, u ~ p(u | z)"] = _at_embeddings(model, X, n, seed, False)
+    arms["ceiling: z = e_i, u ~ q(u | x_i, z)"] = _at_embeddings(
+        model, X, n, seed, True
+    )
+    return arms
+
+
+def _fashion_row(rows, name, seed, samples, data, fit_s=None):
+    X, T, base = data
+    scores, _ = fidelity(samples, T, 1000, 0)
+    scores["novelty"] = novelty(samples, X, base)
+    rows.setdefault(name, []).append(scores)
+    fit = "" if fit_s is None else f"{fit_s:.0f}"
+    print(
+        f"{name} | {seed} | {scores['precision']:.3f} | {scores['recall']:.3f} | "
+        f"{scores['novelty']:.2f} | {scores['gromov_wasserstein']:.4f} | {fit}",
+        flush=True,
+    )
+
+
+def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
+    """Which lever closes the recall gap of Fashion-MNIST samples."""
+    data = _fashion(n_train)
+    X, T, _ = data
+    print(f"Fashion-MNIST, {len(X)} training, {len(T)} held-out images")
+    print("arm | seed | precision | recall | novelty | GW | fit s")
+    rows = {}
+    for seed in seeds:
+        for name in dict.fromkeys(("default", *fits)):
+            model, fit_s = _fitted(name, seed, X, models)
+            if name != "default":
+                samples = model.sample(len(T), random_state=seed)
+                _fashion_row(rows, f"fit: {name}", seed, samples, data, fit_s)
+                continue
+            for arm, samples in _fashion_arms(model, X, len(T), seed).items():
+                _fashion_row(rows, arm, seed, samples, data, fit_s)
+                fit_s = None
+            for factor in (1, FASHION_BANDWIDTHS[-1]):
+                _support_line(model, seed, factor)
+    print(f"mean over seeds {list(seeds)} | precision | recall | novelty | GW")
+    for name, scores in rows.items():
+        mean = {k: np.mean([s[k] for s in scores]) for k in scores[0]}
+        print(
+            f"{name} | {mean['precision']:.3f} | {mean['recall']:.3f} | "
+            f"{mean['novelty']:.2f} | {mean['gromov_wasserstein']:.4f}"
+        )
+
+
 def main(argv=None):
     """Command line."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_generation")
     parser.add_argument(
-        "--part", choices=("detail", "walks", "starts", "all"), default="all"
+        "--part",
+        choices=("detail", "walks", "starts", "fashion", "all"),
+        default="all",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--n-train", type=int, choices=FASHION_TEST, default=5000)
+    parser.add_argument(
+        "--fits", nargs="+", choices=FASHION_FITS, default=["default", "gauss16"]
+    )
+    parser.add_argument("--models", help="folder of fitted estimators to reuse")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.part in ("detail", "all"):
@@ -186,6 +387,8 @@ def main(argv=None):
         walks()
     if args.part in ("starts", "all"):
         starts()
+    if args.part in ("fashion", "all"):
+        fashion(args.seeds, args.n_train, args.fits, args.models)
 
 
 if __name__ == "__main__":
