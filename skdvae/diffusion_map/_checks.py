@@ -32,9 +32,13 @@ ARPACK_MAX_SAMPLES = 10_000
 # Exact neighbours for up to this many points, or up to this many features.
 EXACT_MAX_SAMPLES = 20_000
 EXACT_MAX_FEATURES = 20
+# eigen_solver="dense" holds the n x n operator and its n x n eigenvectors in
+# float64 (6.4 GB at 20,000 points, plus LAPACK's workspace); above this many
+# fitted points it fails fast instead of exhausting memory.
+DENSE_LIMIT = 20_000
 
 
-def check_sizes(X, precomputed, neighbors, n_landmarks, n_components):
+def check_sizes(X, precomputed, neighbors, n_landmarks, n_components, eigen_solver):
     """Raise a ValueError, worded as scikit-learn does, for impossible settings.
 
     Also for data whose rows are all identical (:func:`check_distinct`).
@@ -51,6 +55,9 @@ def check_sizes(X, precomputed, neighbors, n_landmarks, n_components):
         Number of landmarks.
     n_components : int or "auto"
         Coordinates to compute (at least 1 for ``"auto"``).
+    eigen_solver : str
+        The ``eigen_solver`` parameter: ``"dense"`` is refused above
+        ``DENSE_LIMIT`` fitted points, before any work is done.
 
     Returns
     -------
@@ -79,6 +86,14 @@ def check_sizes(X, precomputed, neighbors, n_landmarks, n_components):
             f"n_landmarks={n_landmarks} must be at most n_samples={n_samples}."
         )
     n_fit = n_samples if n_landmarks is None else n_landmarks
+    if eigen_solver == "dense" and n_fit > DENSE_LIMIT:
+        gigabytes = 2 * 8 * n_fit**2 / 1e9
+        raise ValueError(
+            f"eigen_solver='dense' would hold two dense {n_fit} x {n_fit} "
+            f"matrices ({gigabytes:.0f} GB); it is limited to {DENSE_LIMIT} "
+            "fitted points. Use eigen_solver='auto' (sparse solvers) or "
+            "n_landmarks."
+        )
     # The trivial eigenvector, n_components more, and one spare: an iterative
     # solver needs fewer eigenpairs than rows.
     n_min = 3 if n_components == "auto" else n_components + 2

@@ -152,6 +152,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         preconditioner, or LAPACK. ``"auto"``: dense up to 1,000 fitted points,
         ARPACK up to 10,000, AMG beyond; if ARPACK fails to converge (a
         many-component graph) it warns and uses AMG (``eigen_solver_``).
+        ``"dense"`` holds the n x n operator in memory and is refused, before
+        any work, above 20,000 fitted points.
     eigen_tol : float, default=0.0
         Eigensolver tolerance (0: machine precision for ARPACK, 1e-8 for LOBPCG).
     eigen_max_iter : int or None, default=None
@@ -429,7 +431,9 @@ n_components_) or None
             ensure_min_samples=2,
         )
         n_fit = check_sizes(
-            X, self._precomputed, self.neighbors, self.n_landmarks, self.n_components
+            X,
+            *(self._precomputed, self.neighbors, self.n_landmarks),
+            *(self.n_components, self.eigen_solver),
         )
         self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, n_fit)
         return X

@@ -453,3 +453,15 @@ def test_interrupt_leaves_estimator_unfitted(monkeypatch):
     monkeypatch.undo()
     assert dm.fit(X).transform(X[:2]).shape == (2, 2)  # pandas output kept
     assert hasattr(dm.transform(X[:2]), "columns")
+
+
+def test_dense_solver_refused_on_large_data_before_any_work(monkeypatch):
+    from skdvae.diffusion_map import _estimator
+
+    def never(*args, **kwargs):
+        raise AssertionError("the neighbour search must not start")
+
+    monkeypatch.setattr(_estimator.NeighborSearch, "fit", never)
+    X = np.random.RandomState(0).rand(20_001, 2)
+    with pytest.raises(ValueError, match="limited to 20000 fitted points"):
+        DiffusionMap(eigen_solver="dense").fit(X)
