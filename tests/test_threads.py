@@ -25,10 +25,10 @@ def _calls(est, X):
     "est",
     [
         DiffusionMap(random_state=0),
-        DiffusionMap(neighbors="approximate", n_landmarks=150, random_state=0),
+        DiffusionMap(n_landmarks=150, random_state=0),
         DiffusionVAE(hidden_layer_sizes=(16,), max_iter=5, random_state=0),
     ],
-    ids=["dm", "dm-approximate-landmarks", "vae"],
+    ids=["dm", "dm-landmarks", "vae"],
 )
 def test_concurrent_inference_matches_serial(est):
     X, _ = make_loop(300, random_state=0)
