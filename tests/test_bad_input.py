@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skdvae import DiffusionMap, DiffusionVAE
 from skdvae.exceptions import SmallDataWarning
@@ -205,7 +205,8 @@ def test_bad_input(case, position, name, fitted):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = case.call(est, ref)
-    kinds = {type(w.message) for w in caught}
+    # ConvergenceWarning comes from the test's short epoch budget.
+    kinds = {type(w.message) for w in caught} - {ConvergenceWarning}
     if outcome.warning is not None:
         assert outcome.warning in kinds
     else:
