@@ -113,23 +113,28 @@ def embeddings(path, title, panels, color, color_label="value", categorical=Fals
     return _save(fig, path)
 
 
-def shared_limits(reference, clouds, quantile=0.005, pad=0.05):
+def shared_limits(reference, clouds, quantile=0.005, reach=0.5, pad=0.05):
     """Axis limits shared by every panel of a figure.
 
-    The limits hold all of ``reference`` and the central ``1 - 2 * quantile``
-    of each cloud per coordinate (a few far-off samples do not squash the
-    rest), widened by ``pad`` of the span on each side.
+    The limits hold all of ``reference`` and every point of each cloud
+    except far-off ones: per coordinate, a cloud extends the limits to its
+    extreme points, but no farther than ``reach`` times the reference's span
+    beyond the cloud's ``quantile`` and ``1 - quantile`` quantiles (a few
+    diverged samples do not squash the rest). The limits are then widened by
+    ``pad`` of their span on each side.
 
     Returns
     -------
     low, high : ndarray of shape (n_features,)
     """
     low, high = np.min(reference, axis=0), np.max(reference, axis=0)
+    margin = reach * (high - low)
     for cloud in clouds:
         finite = cloud[np.all(np.isfinite(cloud), axis=1)]
         if len(finite):
-            low = np.minimum(low, np.quantile(finite, quantile, axis=0))
-            high = np.maximum(high, np.quantile(finite, 1 - quantile, axis=0))
+            q_low, q_high = np.quantile(finite, [quantile, 1 - quantile], axis=0)
+            low = np.minimum(low, np.maximum(finite.min(axis=0), q_low - margin))
+            high = np.maximum(high, np.minimum(finite.max(axis=0), q_high + margin))
     span = np.where(high > low, high - low, 1.0)
     return low - pad * span, high + pad * span
 

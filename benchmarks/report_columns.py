@@ -30,8 +30,8 @@ COLUMNS = {
     "held-out points the walks start from",
     "embedding": "the embedding step of the pipeline (*none*: k-NN on the "
     "scaled features, for reference)",
-    "status": "`ok`, or why the fit did not finish (error, time-out, memory "
-    "cap, method not installed)",
+    "status": "`ok`, or why the fit did not finish (an error, a time-out, the "
+    "memory cap) or did not run (the method is not installed here)",
     "seeds ok": "seeds whose fit finished, of the seeds run",
     "trustworthiness ↑": _TRUST,
     "continuity ↑": "the converse of trustworthiness: 1 when each point's 10 "

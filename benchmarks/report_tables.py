@@ -115,9 +115,15 @@ def figure(path, caption):
 
 
 def status_cell(row):
-    """Status cell: ``ok`` or the failure with the last line of its error."""
+    """Status cell: ``ok`` or the failure with the last line of its error.
+
+    A method that is not installed points to the table of methods, which
+    says why.
+    """
     if row.get("status") == "ok":
         return "ok"
+    if row.get("status") == "unavailable":
+        return "not installed (see *Methods compared*)"
     error = (row.get("error") or "").strip().splitlines()
     return f"{row.get('status', '?')}: {clip(error[-1]) if error else ''}"
 
@@ -267,11 +273,16 @@ def _scale_intro(section):
             f"{large:,} points)**; its verdicts are marked *at a smaller size* "
             "and the full profile measures the stated sizes."
         )
+    methods = [r["method"] for r in section["compare"]["rows"]]
+    unseeded = (
+        " (and UMAP unseeded, its parallel code path)"
+        if any(m.startswith("UMAP (unseeded") for m in methods)
+        else ""
+    )
     text = (
-        "DiffusionMap against UMAP on one large Swiss roll (UMAP also runs "
-        "unseeded, its parallel code path), then DiffusionMap alone with "
-        f"landmarks on a larger one. Trustworthiness on "
-        f"{section['trust_samples']:,} seeded points. {sizes}"
+        f"DiffusionMap against UMAP{unseeded} on one large Swiss roll, then "
+        "DiffusionMap alone with landmarks on a larger one. Trustworthiness "
+        f"on {section['trust_samples']:,} seeded points. {sizes}"
     )
     return [text, ""]
 

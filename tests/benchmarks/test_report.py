@@ -114,15 +114,20 @@ def test_clipped_text_ends_and_starts_between_words():
     assert clip("a\n  b", 10) == "a b"  # one line in a table cell
 
 
-def test_shared_limits_hold_the_reference_and_ignore_rare_outliers():
-    reference = np.array([[0.0, 0.0], [1.0, 2.0]])
+def test_shared_limits_hold_the_reference_and_ignore_far_outliers():
+    reference = np.array([[0.0, 0.0], [1.0, 2.0]])  # spans 1 and 2
     cloud = np.zeros((1000, 2))
     cloud[0] = 1e6  # one diverged sample must not squash every panel
+    cloud[1] = [0.2, -0.5]  # a sample a little off the data stays in view
     low, high = shared_limits(reference, [cloud], pad=0.0)
-    np.testing.assert_allclose(low, [0.0, 0.0])
+    np.testing.assert_allclose(low, [0.0, -0.5])
     np.testing.assert_allclose(high, [1.0, 2.0])
+    # a shifted cloud widens the limits up to half the reference's span
+    # beyond its bulk (at 3), where its diverged sample is cut
+    low, high = shared_limits(reference, [cloud + 3.0], pad=0.0)
+    np.testing.assert_allclose(high, [3.5, 4.0])
     low, high = shared_limits(reference, [cloud + 3.0], pad=0.1)
-    np.testing.assert_allclose(high, [3.3, 3.3])  # 3 plus 10 % of the span 3
+    np.testing.assert_allclose(high, [3.85, 4.4])  # plus 10 % of the spans
 
 
 def test_default_output_is_untracked_and_output_flags_agree():
