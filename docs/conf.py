@@ -7,11 +7,15 @@ Build from the repository root with::
 """
 
 import re
+import sys
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
 import skdvae
+
+# The gallery's sort key lives beside this file.
+sys.path.insert(0, str(Path(__file__).parent))
 
 project = "skdvae"
 author = "skdvae developers"
@@ -95,7 +99,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "_sorting.GalleryOrder",
     "doc_module": ("skdvae",),
     "backreferences_dir": "gen_modules/backreferences",
     "reference_url": {"skdvae": None},
@@ -110,6 +114,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"skdvae {release}"
 html_theme_options = {
     "navigation_with_keys": False,
+    "header_links_before_dropdown": 7,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }

@@ -1,6 +1,6 @@
 """
-Separate pieces: ``n_components="auto"`` and ``DisconnectedGraphWarning``
-=========================================================================
+Separate pieces and ``n_components="auto"``
+===========================================
 
 When the data fall into separate pieces, the kernel graph of a diffusion map
 has several connected components. :class:`~skdvae.DiffusionMap` says so with
