@@ -65,8 +65,10 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
        likelihood is an isotropic Gaussian whose variance is learned, so
        ``kl_weight=1`` is the true ELBO.
 
-    Read more in ``docs/method.md``, which also lists where this
-    implementation departs from the authors' code and why.
+    Read more in the design note "The variational diffusion autoencoder in
+    skdvae" of the documentation (``docs/method.md`` in the source
+    repository; the site's Background section), which also lists where this
+    implementation departs from the paper and the authors' code, and why.
 
     Parameters
     ----------
@@ -78,7 +80,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``n_components_``.
     encoder : {"diffusion_map", "spectralnet"}, default="diffusion_map"
         How the encoder mean is obtained (see above). The regression route is
-        the default because it measured better and faster (``docs/method.md``,
+        the default because it measured better and faster (the VDAE design note,
         "Choice of the encoder route"): on 2,000 loop and 5,000 torus points
         its reconstructions and samples are closer to the manifold and it fits
         faster; on the torus SpectralNet learns the leading eigenvectors,
@@ -88,7 +90,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         head, decoder); an int is one hidden layer, as in
         :class:`sklearn.neural_network.MLPRegressor`.
     n_detail_components : int >= 0, default=8
-        Dimension of the detail coordinates ``u`` (``docs/method.md``,
+        Dimension of the detail coordinates ``u`` (the VDAE design note,
         "Detail coordinates"): latent coordinates trained for reconstruction
         besides the diffusion coordinates, with a prior ``p(u | z)``
         conditioned on them. The walk decides where on the manifold a sample
@@ -102,7 +104,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``hidden_layer_sizes``, each as wide as the data (``n_features``
         rounded up to a power of two) but no narrower than the widest hidden
         layer and no wider than 512: a decoder of images needs the width to
-        produce their detail (``docs/method.md``), one of 3-D points does
+        produce their detail (the VDAE design note), one of 3-D points does
         not.
     n_neighbors : int, default=30
         Neighbours of each point (itself included) in data space: for the
@@ -724,7 +726,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         accepts it by the Metropolis-Hastings rule whose target is the
         stationary distribution on the training embeddings smoothed within
         ``walk_bandwidth_``. Walks therefore never leave a fixed neighbourhood
-        of the training embeddings, however long (``docs/method.md``, "Random
+        of the training embeddings, however long (the VDAE design note, "Random
         walks"). Each visited point is decoded with fresh detail coordinates.
 
         Parameters
