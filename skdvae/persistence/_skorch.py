@@ -23,6 +23,7 @@ from skorch.history import History
 from skdvae.exceptions import _user_stacklevel
 from skdvae.persistence._errors import ModelFileError
 from skdvae.persistence._nodes import ClassCodec, fields
+from skdvae.utils._torch import private_torch_rng
 
 __all__ = ["CallbackCodec", "HistoryCodec", "NetCodec", "PredefinedSplitCodec"]
 
@@ -134,7 +135,7 @@ class NetCodec(ClassCodec):
         params["device"] = _device(params.get("device", "cpu"), path)
         try:
             net = cls(**params)
-            with torch.random.fork_rng(devices=[]):
+            with private_torch_rng():
                 net.initialize()
         except (TypeError, ValueError, AttributeError) as exc:
             raise ModelFileError(f"{path}: cannot rebuild the net: {exc}") from exc

@@ -11,7 +11,14 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-__all__ = ["as_tensor", "inference_copy", "predict", "tensor64", "torch_threads"]
+__all__ = [
+    "as_tensor",
+    "inference_copy",
+    "predict",
+    "private_torch_rng",
+    "tensor64",
+    "torch_threads",
+]
 
 # Rows per forward pass at inference.
 INFERENCE_BATCH = 8192
@@ -48,6 +55,29 @@ def torch_threads():
             _threads_users -= 1
             if _threads_users == 0:
                 torch.set_num_threads(_threads_saved)
+
+
+# torch's global CPU generator is also one per process. Module constructors
+# draw their initial weights from it, so seeded initialisations from several
+# threads (fits under joblib's threading or dask's threaded workers) take turns:
+# another thread seeding or restoring it mid-way would change the weights.
+_GLOBAL_RNG = threading.RLock()  # re-entrant: blocks may nest in one thread
+
+
+@contextmanager
+def private_torch_rng(seed=None):
+    """Hold torch's global CPU generator, seeded, and restore it on exit.
+
+    Parameters
+    ----------
+    seed : int or None, default=None
+        Seed for the block; None leaves the generator's state as it is (the
+        block's draws are then not reproducible, only isolated).
+    """
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(int(seed))
+        yield
 
 
 def as_tensor(A):

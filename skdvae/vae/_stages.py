@@ -14,8 +14,9 @@ returns fitted nets and arrays; none of them touches the estimator.
   frozen.
 
 Every net is a private skorch net (:mod:`skdvae.vae._nets`) initialised
-inside ``torch.random.fork_rng`` from its own seed, so global random states
-are left alone.
+inside ``torch.random.fork_rng`` from its own seed, one thread at a time
+(:func:`skdvae.utils._torch.private_torch_rng`), so global random states are
+left alone and fits in concurrent threads stay reproducible.
 """
 
 from typing import NamedTuple
@@ -27,7 +28,7 @@ from sklearn.neighbors import NearestNeighbors
 from skdvae.diffusion_map import DiffusionMap
 from skdvae.diffusion_map._graph import alpha_normalize, build_kernel_graph
 from skdvae.diffusion_map._kernels import adaptive_neighbor
-from skdvae.utils._torch import as_tensor, predict
+from skdvae.utils._torch import as_tensor, predict, private_torch_rng
 from skdvae.vae import _nets
 from skdvae.vae._latent_search import LatentSearch, use_latent_search
 from skdvae.vae._modules import EncoderMean, SpectralNetModule, TransitionModule
@@ -124,8 +125,7 @@ def _net(settings, net_class, module_class, stage, seed, n_features, **options):
         criterion_params=options.get("criterion", {}),
         **options.get("net_params", {}),
     )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+    with private_torch_rng(seed):
         net.initialize()
     return net
 
