@@ -7,13 +7,16 @@ __all__ = ["DisconnectedGraphWarning", "SmallDataWarning"]
 
 
 class DisconnectedGraphWarning(UserWarning):
-    """The kernel graph has several connected components.
+    """The kernel graph has several connected components, or nearly so.
 
     Informational: the eigenvalue 1 of the Markov operator is then repeated,
     so :class:`skdvae.DiffusionMap` computes each component's own spectrum,
     describes every component by its own diffusion coordinates in the shared
     dimensions and displaces the components so that they do not overlap
-    (``component_labels_``, ``component_offsets_``).
+    (``component_labels_``, ``component_offsets_``). A connected component
+    whose leading eigenvalues are nearly repeated at 1 (pieces joined by a
+    few bridging points) is cut into those pieces first, and the warning
+    says what was cut; ``split_gap=None`` keeps it whole.
     """
 
 

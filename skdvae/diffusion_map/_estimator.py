@@ -1,6 +1,5 @@
 """The DiffusionMap estimator."""
 
-import copy
 from functools import partial
 from numbers import Integral, Real
 
@@ -19,23 +18,26 @@ from skdvae.diffusion_map._checks import (
     check_sizes,
     n_eigenpairs,
     resolve_backend,
-    resolve_block_solver,
     resolve_n_neighbors,
-    resolve_solver,
 )
 from skdvae.diffusion_map._components import (
-    component_spectra,
     disconnected_coordinates,
     keep_dominant_component,
     warn_disconnected,
 )
-from skdvae.diffusion_map._dimension import AUTO_EIGENVECTORS, estimate_n_components
-from skdvae.diffusion_map._eigensolvers import nystrom, solve_auto, top_eigenpairs
+from skdvae.diffusion_map._eigensolvers import nystrom
 from skdvae.diffusion_map._kernels import adaptive_neighbor
 from skdvae.diffusion_map._landmarks import choose_landmarks
 from skdvae.diffusion_map._neighbors import NeighborSearch
+from skdvae.diffusion_map._pieces import (
+    SPLIT_GAP,
+    gap_test_eigenpairs,
+    split_pieces,
+    truncate,
+)
 from skdvae.diffusion_map._preimage import LocalLinearPreimage
 from skdvae.diffusion_map._selection import choose_coordinates
+from skdvae.diffusion_map._spectra import SpectrumSolver
 from skdvae.diffusion_map._walk_step import gaussian_steps, local_step_covariances
 from skdvae.utils._progress import step
 from skdvae.utils._sklearn_compat import (
@@ -167,10 +169,29 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     landmark_method : {"random", "kmeans"}, default="random"
         ``"random"`` draws landmarks from the data; ``"kmeans"`` uses the
         centres of mini-batch k-means (not with ``metric="precomputed"``).
+    split_gap : float > 1 or None, default=8.0
+        Cut nearly disconnected components: pieces joined by a few bridging
+        points. With ``1 > lambda_1 >= lambda_2 >= ...`` a connected
+        component's leading eigenvalues, the component is cut into ``m``
+        pieces, ``m`` the largest with gap ratio
+        ``(1 - lambda_m) / (1 - lambda_{m-1}) > split_gap``: by k-means on
+        its ``m`` leading eigenvectors, the kernel edges between the pieces
+        removed before the alpha-normalisation. The pieces are then embedded
+        as components (``component_labels_``) and a
+        :class:`skdvae.exceptions.DisconnectedGraphWarning` says what was cut.
+        Measured (``benchmarks/bench_near_disconnect.py``): at most 4.3 on
+        connected manifolds (circle, loop, sphere, torus, Swiss roll,
+        S-curve, 20 x 1 strips, digits, Frey faces), at least 9.3 for two
+        circles or two Gaussian blobs joined by 1 to 5 points. Dumbbells (two
+        disks joined by a neck) are cut when the neck is narrower than about
+        0.8 disk radii. None keeps every component whole (the classic path).
+        The test examines at least 11 eigenpairs, so it finds at most 10
+        pieces per component.
     random_state : int, RandomState instance or None, default=None
         Seeds the eigensolver start vectors, the landmark choice, the
-        approximate neighbour search, the eigenvector-selection subsample and
-        the default of :meth:`sample`. Pass an int for identical fits.
+        approximate neighbour search, the eigenvector-selection subsample,
+        the k-means of ``split_gap`` and the default of :meth:`sample`. Pass
+        an int for identical fits.
     verbose : int, default=0
         If positive, print the slow steps of ``fit`` (neighbour search,
         eigensolver) as they start and their durations, in plain text.
@@ -208,8 +229,8 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Normalised leave-one-out residual of each coordinate given the ones
         before it (``"llr"`` only): near 0 for a harmonic, near 1 for a new
         direction. Shape ``(n_components_,)``, or on a disconnected graph
-        ``(n_connected_components_, n_components_)`` with NaN where a small
-        component has fewer coordinates.
+        ``(n_pieces_, n_components_)`` with NaN where a small component has
+        fewer coordinates.
     X_fit_ : ndarray or sparse matrix of shape (n_fit, n_features)
         Points the spectrum was computed on (the training data or landmarks).
     epsilon_ : float
@@ -228,12 +249,23 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         components joined by ``"+"`` (components with fewer than five points
         per eigenpair are solved densely).
     n_connected_components_ : int
-        Connected components of the kernel graph. With more than one an
-        informational :class:`skdvae.exceptions.DisconnectedGraphWarning` is
-        issued (see ``component_labels_``).
+        Connected components of the kernel graph (before any ``split_gap``
+        cut). With more than one an informational
+        :class:`skdvae.exceptions.DisconnectedGraphWarning` is issued (see
+        ``component_labels_``).
+    gap_ratios_ : ndarray of shape (n_connected_components_,)
+        Largest gap ratio ``(1 - lambda_m) / (1 - lambda_{m-1})`` among the
+        leading eigenvalues of each connected component, the number compared
+        with ``split_gap`` (NaN for a component of fewer than four points).
+    n_pieces_ : int
+        Pieces embedded separately: ``n_connected_components_``, plus the
+        pieces cut off by ``split_gap``.
     component_labels_ : ndarray of shape (n_fit,)
-        Connected component of each fitted point (all 0 when the graph is
-        connected). With several components the kernel is block diagonal and
+        Piece of each fitted point: its connected component, or the piece of
+        a component that ``split_gap`` cut (all 0 when the graph is one
+        piece). The cut removes the kernel edges between pieces, so pieces
+        are components of the cut graph and everything below applies to
+        them. With several components the kernel is block diagonal and
         each component's spectrum is computed on its own (same bandwidth,
         alpha and scales; these are exact eigenpairs of the whole operator).
         Each component gets its own non-redundant coordinates
@@ -242,18 +274,18 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         two circles at ``n_components=2`` are two circles side by side. New
         points are embedded within the component that holds most of their
         kernel weight. A connected graph takes the classic path unchanged.
-    component_offsets_ : ndarray of shape (n_connected_components_, \
-n_components_) or None
+    component_offsets_ : ndarray of shape (n_pieces_, n_components_) or None
         Constant displacement of each component (before the ``lambda ** t``
         scaling), a combination of the eigenvalue-1 component indicators: the
         component centroids on their principal axes (or on a line, without a
         data space or when they coincide), scaled so that balls of 1.5 times
         each component's radius do not overlap, and centred under the
-        stationary distribution. None when the graph is connected.
+        stationary distribution. None when the graph is one piece.
     stationary_distribution_ : ndarray of shape (n_fit,)
         Stationary distribution of the random walk over the fitted points.
     transition_matrix_ : scipy.sparse.csr_matrix of shape (n_fit, n_fit)
-        Markov matrix of the random walk over the fitted points.
+        Markov matrix of the random walk over the fitted points; after a
+        ``split_gap`` cut, of the cut graph (the walk never crosses a cut).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -312,6 +344,7 @@ n_components_) or None
         "eigen_max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "n_landmarks": [Interval(Integral, 2, None, closed="left"), None],
         "landmark_method": [StrOptions({"random", "kmeans"})],
+        "split_gap": [Interval(Real, 1, None, closed="neither"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "n_jobs": [Integral, None],
@@ -336,6 +369,7 @@ n_components_) or None
         eigen_max_iter=None,
         n_landmarks=None,
         landmark_method="random",
+        split_gap=SPLIT_GAP,
         random_state=None,
         verbose=0,
         n_jobs=None,
@@ -356,6 +390,7 @@ n_components_) or None
         self.eigen_max_iter = eigen_max_iter
         self.n_landmarks = n_landmarks
         self.landmark_method = landmark_method
+        self.split_gap = split_gap
         self.random_state = random_state
         self.verbose = verbose
         self.n_jobs = n_jobs
@@ -466,45 +501,46 @@ n_components_) or None
         )
         self._scales = kernel.scales
         self.epsilon_, self.intrinsic_dim_ = kernel.epsilon, kernel.intrinsic_dim
-        K = kernel.K
-        self.n_connected_components_, labels = graph.component_labels(K)
-        self.component_labels_ = labels
+        self.n_connected_components_, labels = graph.component_labels(kernel.K)
         if self.n_connected_components_ > 1:
             warn_disconnected(labels, indices)
-        K_alpha, self._degree = graph.alpha_normalize(K, self.alpha)
-        S, d = graph.symmetric_conjugate(K_alpha)
-        self.stationary_distribution_ = d / d.sum()
-        self.transition_matrix_ = (sparse.diags(1.0 / d) @ K_alpha).tocsr()
         self.X_fit_ = X_fit
-        self.n_components_ = self._resolve_n_components(S, rng)
+        self._fit_pieces(kernel.K, labels, rng)
+
+    def _fit_pieces(self, K, labels, rng):
+        """Eigenpairs of each piece: a component, or part of a nearly cut one."""
+        S = self._set_walk(K, labels, rng)
+        n_eig = self._n_eig(self.n_components_, S.shape[0])
+        n_test = gap_test_eigenpairs(n_eig, S.shape[0], self.split_gap)
+        spectra = self._spectra(S, n_test, rng, whole=True)
+        self.gap_ratios_, cut = split_pieces(K, spectra, self.split_gap, rng)
+        if cut is not None:
+            S = self._set_walk(*cut, rng)
+            n_eig = self._n_eig(self.n_components_, S.shape[0])
+            spectra = self._spectra(S, n_eig, rng)
+        spectra = truncate(spectra, n_eig)
+        self.eigen_solver_ = "+".join(sorted({s.solver for s in spectra}))
+        if self.n_pieces_ > 1:
+            return self._fit_components(spectra, rng)
         self.component_offsets_ = None
-        if self.n_connected_components_ > 1:
-            self._fit_components(S, rng)
-            return
-        values, vectors, self.eigen_solver_ = self._eigenpairs(
-            S, self._n_eig(self.n_components_, S.shape[0]), rng
+        self._store_components(spectra[0].values[1:], spectra[0].psi[:, 1:], rng)
+
+    def _set_walk(self, K, labels, rng):
+        """Alpha-normalise ``K`` (pieces ``labels``), set the walk, return ``S``."""
+        self.component_labels_, self.n_pieces_ = labels, int(labels.max()) + 1
+        S, self._degree, pi, self.transition_matrix_ = graph.diffusion_walk(
+            K, self.alpha
         )
-        psi = vectors / np.sqrt(self.stationary_distribution_)[:, None]
-        self._store_components(values[1:], psi[:, 1:], rng)
+        self.stationary_distribution_ = pi
+        self.n_components_ = self._resolve_n_components(S, rng)
+        return S
 
-    def _eigenpairs(self, S, n_eig, rng, block=False):
-        """Leading eigenpairs of ``S`` (of a component if ``block``), solver name."""
-        solver = resolve_solver(self.eigen_solver, S.shape[0])
-        if block:
-            solver = resolve_block_solver(self.eigen_solver, S.shape[0], n_eig)
-        solve = solve_auto if self.eigen_solver == "auto" else top_eigenpairs
-        what = f"{n_eig} eigenpairs of {S.shape[0]} points ({solver})"
-        with step(self.verbose and not block, "DiffusionMap", what):
-            values, vectors, *used = solve(
-                S, n_eig, solver, self.eigen_tol, self.eigen_max_iter, rng
-            )
-        return values, vectors, used[0] if used else solver
-
-    def _spectra(self, S, n_eig, rng):
-        """Per-component eigenpairs (:func:`component_spectra`)."""
-        solve = partial(self._eigenpairs, rng=rng, block=True)
+    def _spectra(self, S, n_eig, rng, whole=False):
+        """Per-piece eigenpairs; with ``whole``, one solve of ``S`` if one piece."""
+        solver = SpectrumSolver.of(self)
         pi, labels = self.stationary_distribution_, self.component_labels_
-        return component_spectra(S, pi, labels, n_eig, solve)
+        solve = solver.leading if whole else solver.spectra
+        return solve(S, pi, labels, n_eig, rng)
 
     def _resolve_n_components(self, S, rng):
         """``n_components``, or the estimate of ``"auto"``."""
@@ -515,21 +551,13 @@ n_components_) or None
                 "n_components='auto' needs a data space for its local-PCA cap "
                 "and is not available with metric='precomputed'."
             )
-        # A copy of the generator: the fit then continues exactly as with the
-        # estimate passed as an integer.
-        rng = copy.deepcopy(rng)
-        n_components = estimate_n_components(
-            self.X_fit_, self._spectra(S, AUTO_EIGENVECTORS + 1, rng), rng
+        pi, labels = self.stationary_distribution_, self.component_labels_
+        return SpectrumSolver.of(self).auto_n_components(
+            S, pi, labels, self.X_fit_, rng
         )
-        # As many as the fitted points allow (check_sizes ensures >= 1).
-        return min(n_components, S.shape[0] - 2)
 
-    def _fit_components(self, S, rng):
+    def _fit_components(self, spectra, rng):
         """Each component's own coordinates in the shared dimensions."""
-        spectra = self._spectra(
-            S, self._n_eig(self.n_components_, S.shape[0]), rng
-        )
-        self.eigen_solver_ = "+".join(sorted({s.solver for s in spectra}))
         choose = partial(
             choose_coordinates, selection=self.component_selection, random_state=rng
         )
@@ -580,7 +608,7 @@ n_components_) or None
                 scales,
                 self._scales,
             )
-            if self.n_connected_components_ > 1:
+            if self.n_pieces_ > 1:
                 K = keep_dominant_component(K, self.component_labels_)
             P = graph.markov_rows(K, self._degree, self.alpha)
             out[part] = nystrom(P, self._extension, 1.0)

@@ -25,10 +25,12 @@ from skdvae.diffusion_map._kernels import (
 )
 
 __all__ = [
+    "DiffusionWalk",
     "KernelGraph",
     "alpha_normalize",
     "build_kernel_graph",
     "component_labels",
+    "diffusion_walk",
     "kernel_matrix",
     "kernel_rows",
     "markov_rows",
@@ -159,6 +161,47 @@ def symmetric_conjugate(K_alpha):
     S = S.tocsr()
     # Remove the asymmetry left by rounding so symmetric solvers see exact symmetry.
     return ((S + S.T) * 0.5).tocsr(), d
+
+
+class DiffusionWalk(NamedTuple):
+    """The random walk of an alpha-normalised kernel (:func:`diffusion_walk`).
+
+    Attributes
+    ----------
+    S : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+        Symmetric conjugate of the Markov matrix.
+    degree : ndarray of shape (n_samples,)
+        Row sums ``q`` of the kernel, which normalise new points.
+    stationary : ndarray of shape (n_samples,)
+        Stationary distribution of the walk.
+    transition : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+        Markov matrix ``P = D_alpha^-1 K_alpha``.
+    """
+
+    S: sparse.csr_matrix
+    degree: np.ndarray
+    stationary: np.ndarray
+    transition: sparse.csr_matrix
+
+
+def diffusion_walk(K, alpha):
+    """Alpha-normalise a kernel and form its Markov matrix.
+
+    Parameters
+    ----------
+    K : scipy.sparse matrix of shape (n_samples, n_samples)
+        Symmetric kernel matrix.
+    alpha : float in [0, 1]
+        Density normalisation exponent (:func:`alpha_normalize`).
+
+    Returns
+    -------
+    walk : DiffusionWalk
+    """
+    K_alpha, degree = alpha_normalize(K, alpha)
+    S, d = symmetric_conjugate(K_alpha)
+    transition = (sparse.diags(1.0 / d) @ K_alpha).tocsr()
+    return DiffusionWalk(S, degree, d / d.sum(), transition)
 
 
 def markov_rows(K, degree_fit, alpha):

@@ -437,7 +437,7 @@ def test_auto_solver_thresholds():
 
 
 def test_interrupt_leaves_estimator_unfitted(monkeypatch):
-    from skdvae.diffusion_map import _estimator
+    from skdvae.diffusion_map import _spectra
 
     X = np.random.RandomState(0).rand(100, 3)
     dm = DiffusionMap(random_state=0).set_output(transform="pandas").fit(X)
@@ -445,7 +445,7 @@ def test_interrupt_leaves_estimator_unfitted(monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_estimator, "solve_auto", interrupted)
+    monkeypatch.setattr(_spectra, "solve_auto", interrupted)
     with pytest.raises(KeyboardInterrupt, match="not fitted"):
         dm.fit(X)
     with pytest.raises(NotFittedError):
