@@ -442,6 +442,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                     X_train, self.n_neighbors_, self.alpha, self.diffusion_map_
                 )
             self.stationary_distribution_ = degree / degree.sum()
+            index = _stages.within_pieces(index, self.diffusion_map_, X_train)
             settings = settings._replace(n_components=self.n_components_)
             self._fit_transition(X_train, X_val, index, settings, seeds, warm)
         self._dtype = X.dtype

@@ -28,6 +28,7 @@ from sklearn.neighbors import NearestNeighbors
 from skdvae.diffusion_map import DiffusionMap
 from skdvae.diffusion_map._graph import alpha_normalize, build_kernel_graph
 from skdvae.diffusion_map._kernels import adaptive_neighbor
+from skdvae.diffusion_map._pieces import same_piece_neighbors
 from skdvae.utils._torch import as_tensor, predict, private_torch_rng
 from skdvae.vae import _nets
 from skdvae.vae._latent_search import LatentSearch, use_latent_search
@@ -46,6 +47,7 @@ __all__ = [
     "training_degree",
     "transition_validation",
     "validation_split",
+    "within_pieces",
 ]
 
 # Fraction of max_iter over which the KL weight of the detail coordinates
@@ -252,6 +254,20 @@ def training_kernel(X, n_neighbors, alpha, diffusion_map=None):
     kernel = build_kernel_graph(idx, dist, epsilon, neighbor)
     K_alpha, _ = alpha_normalize(kernel.K, alpha)
     return K_alpha, np.asarray(K_alpha.sum(axis=1)).ravel()
+
+
+def within_pieces(index, diffusion_map, X_train):
+    """Training neighbours restricted to their piece of the diffusion map.
+
+    When the diffusion map cut a nearly disconnected graph into pieces
+    (``split_gap``), neighbours across a cut are replaced by the point itself
+    (:func:`~skdvae.diffusion_map._pieces.same_piece_neighbors`), so the prior
+    covariance never spans a cut. Unchanged without a diffusion map, or when
+    it was fitted on other points (landmarks, a warm start on new data).
+    """
+    if diffusion_map is None or not np.array_equal(diffusion_map.X_fit_, X_train):
+        return index
+    return same_piece_neighbors(index, diffusion_map.component_labels_)
 
 
 def training_degree(X, n_neighbors, alpha, diffusion_map=None):
