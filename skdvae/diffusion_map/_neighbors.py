@@ -10,22 +10,52 @@
 
 With exact search (scikit-learn trees or brute force, or dense precomputed
 distances) the candidate rows are exact, so the Nystrom extension of a training
-point reproduces its fitted coordinates. With approximate search (pynndescent)
-or a user-supplied ``KNeighborsTransformer`` the reverse neighbours are searched
-among the ``2 k`` nearest, which is approximate.
+point reproduces its fitted coordinates. Exact search splits the rule in two
+disjoint parts: the training points inside the new point's own ball
+(``d < r_k(x)``, its k nearest) and the new point's *reverse* neighbours, the
+training points whose ball holds it (``r_k(x) <= d < r_k(y)``). The reverse
+neighbours come from radius queries on the training points grouped by radius
+(`radius_buckets`): within a group whose radii lie within a factor 2, a query
+at the group's largest radius finds every ball that holds the point and
+returns only points with ``d < 2 r_k(y)``. With approximate search
+(pynndescent) or a user-supplied ``KNeighborsTransformer`` the reverse
+neighbours are searched among the ``2 k`` nearest, which is approximate.
 """
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import clone
-from sklearn.metrics import pairwise_distances
 from sklearn.neighbors import NearestNeighbors
 
-__all__ = ["NeighborSearch"]
+__all__ = ["NeighborSearch", "radius_buckets"]
 
-# Points whose neighbourhood radius exceeds this quantile are checked by brute
-# force in `candidates`; the tree query uses the quantile as its radius.
-_RADIUS_QUANTILE = 0.99
+# Largest ratio of two neighbourhood radii within one group of `radius_buckets`.
+_BUCKET_RATIO = 2.0
+
+
+def radius_buckets(radius, ratio=_BUCKET_RATIO):
+    """Group points by neighbourhood radius, each group within a factor ``ratio``.
+
+    Parameters
+    ----------
+    radius : ndarray of shape (n_samples,)
+        Non-negative neighbourhood radii.
+    ratio : float, default=2.0
+        Largest ratio of two radii in one group.
+
+    Returns
+    -------
+    groups : list of ndarray
+        Indices of the points in each group, smallest radii first; the points
+        of radius 0 (``n_neighbors`` exact duplicates) form a group of their
+        own. Every point is in exactly one group.
+    """
+    positive = radius > 0
+    label = np.full(radius.shape, -1, dtype=np.int64)
+    if positive.any():
+        relative = radius[positive] / radius[positive].min()
+        label[positive] = np.floor(np.log(relative) / np.log(ratio))
+    return [np.flatnonzero(label == b) for b in np.unique(label)]
 
 
 def _rows_to_csr(indices, distances, n_cols):
@@ -35,18 +65,6 @@ def _rows_to_csr(indices, distances, n_cols):
     return sparse.csr_matrix(
         (distances.ravel(), indices.ravel(), indptr), shape=(n_rows, n_cols)
     )
-
-
-def _ragged_to_csr(indices_list, distances_list, n_cols):
-    """Pack ragged neighbour rows into a CSR matrix, keeping zeros."""
-    lengths = np.fromiter((len(r) for r in indices_list), dtype=np.int64)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    if indptr[-1] == 0:
-        data, cols = np.zeros(0), np.zeros(0, dtype=np.int64)
-    else:
-        data = np.concatenate(distances_list).astype(np.float64)
-        cols = np.concatenate(indices_list).astype(np.int64)
-    return sparse.csr_matrix((data, cols, indptr), shape=(len(indices_list), n_cols))
 
 
 def _k_smallest_per_row(graph, k, include_self=True):
@@ -140,7 +158,7 @@ class NeighborSearch:
             indices, distances = _k_smallest_per_row(graph, k)
         self.radius_ = np.asarray(distances[:, -1], dtype=np.float64)
         if self.backend == "exact":
-            self._prepare_radius_split(X)
+            self._index_radius_groups(X)
         return indices, np.asarray(distances, dtype=np.float64)
 
     def _fit_pynndescent(self, X):
@@ -167,12 +185,22 @@ class NeighborSearch:
             np.take_along_axis(distances, order, axis=1),
         )
 
-    def _prepare_radius_split(self, X):
-        """Split training points into a tree-queried bulk and a brute-forced tail."""
-        self.tree_radius_ = float(np.quantile(self.radius_, _RADIUS_QUANTILE))
-        wide = np.flatnonzero(self.radius_ > self.tree_radius_)
-        self.wide_points_ = wide
-        self.X_wide_ = X[wide]
+    def _index_radius_groups(self, X):
+        """Index the training points of each radius group (reverse queries)."""
+        self.groups_ = radius_buckets(self.radius_)
+        self.group_reach_ = [float(self.radius_[g].max()) for g in self.groups_]
+        # The kNN index's algorithm (tree or brute force), so that distances
+        # are computed the same way as the radii they are compared with.
+        algorithm = self.index_._fit_method
+        self.group_index_ = [
+            NearestNeighbors(
+                algorithm=algorithm,
+                metric=self.metric,
+                metric_params=self.metric_params,
+                n_jobs=self.n_jobs,
+            ).fit(X[g])
+            for g in self.groups_
+        ]
 
     # -- queries ------------------------------------------------------------
     def candidates(self, X):
@@ -193,8 +221,8 @@ class NeighborSearch:
             points; the last column is its neighbourhood radius ``r_k(x)``.
         """
         if self.backend == "exact":
-            graph, knn_dist = self._exact_candidates(X)
-        elif self.backend == "precomputed":
+            return self._exact_candidates(X)
+        if self.backend == "precomputed":
             graph, knn_dist = self._precomputed_candidates(X)
         else:
             graph, knn_dist = self._widened_candidates(X)
@@ -213,32 +241,37 @@ class NeighborSearch:
         )
 
     def _exact_candidates(self, X):
-        knn_dist, _ = self.index_.kneighbors(X)
+        """Own ball from the kNN query, reverse neighbours group by group."""
+        knn_dist, knn_ind = self.index_.kneighbors(X)
         knn_dist = knn_dist.astype(np.float64)
         radius = knn_dist[:, -1]
-        query_radius = np.maximum(radius, self.tree_radius_)
-        ind_list, dist_list = [], []
-        for start in range(0, X.shape[0], 2048):
-            stop = min(start + 2048, X.shape[0])
-            dist, ind = self.index_.radius_neighbors(
-                X[start:stop], radius=float(query_radius[start:stop].max())
-            )
-            ind_list.extend(ind)
-            dist_list.extend(dist)
-        graph = _ragged_to_csr(ind_list, dist_list, self.n_samples_fit_)
-        if self.wide_points_.size:
-            wide = pairwise_distances(
-                X, self.X_wide_, metric=self.metric, **(self.metric_params or {})
-            )
-            tail = sparse.csr_matrix(
-                (
-                    wide.ravel(),
-                    np.tile(self.wide_points_, X.shape[0]),
-                    np.arange(0, wide.size + 1, wide.shape[1]),
-                ),
-                shape=graph.shape,
-            )
-            graph = _merge_rows(graph, tail)
+        own = knn_dist < radius[:, None]
+        rows, cols, dist = [np.nonzero(own)[0]], [knn_ind[own]], [knn_dist[own]]
+        for members, reach, index in zip(
+            self.groups_, self.group_reach_, self.group_index_
+        ):
+            # A point whose own ball reaches as far as the group's largest
+            # ball holds every reverse neighbour of the group already.
+            need = np.flatnonzero((radius < reach) | (radius == 0))
+            if need.size == 0:
+                continue
+            found = index.radius_neighbors_graph(X[need], radius=reach, mode="distance")
+            row = need[np.repeat(np.arange(need.size), np.diff(found.indptr))]
+            col, d = members[found.indices], found.data.astype(np.float64)
+            # Inside the training point's ball (a new point with n_neighbors
+            # exact duplicates links to all of them) ...
+            keep = (d < self.radius_[col]) | ((d == 0) & (radius[row] == 0))
+            row, col, d = row[keep], col[keep], d[keep]
+            # ... and not in the own ball, whose members the kNN query decided
+            # (the radius query may round the same distance differently).
+            keep = ~((knn_ind[row] == col[:, None]) & own[row]).any(axis=1)
+            rows.append(row[keep])
+            cols.append(col[keep])
+            dist.append(d[keep])
+        graph = sparse.csr_matrix(
+            (np.concatenate(dist), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(X.shape[0], self.n_samples_fit_),
+        )
         return graph, knn_dist
 
     def _precomputed_candidates(self, X):
@@ -265,15 +298,3 @@ class NeighborSearch:
             indices, distances = _k_smallest_per_row(graph, k_wide, include_self=False)
         knn_dist = np.asarray(distances[:, : self.n_neighbors], dtype=np.float64)
         return _rows_to_csr(indices, distances, self.n_samples_fit_), knn_dist
-
-
-def _merge_rows(a, b):
-    """Union of the stored entries of two CSR matrices (b wins on overlaps)."""
-    a, b = a.tocoo(), b.tocoo()
-    rows = np.concatenate([a.row, b.row])
-    cols = np.concatenate([a.col, b.col])
-    data = np.concatenate([a.data, b.data])
-    key = rows.astype(np.int64) * a.shape[1] + cols
-    _, first = np.unique(key[::-1], return_index=True)
-    pick = len(key) - 1 - first
-    return sparse.csr_matrix((data[pick], (rows[pick], cols[pick])), shape=a.shape)
