@@ -36,6 +36,12 @@ the detail coordinates or the decoder; the Gaussian VAE at the same total
 latent dimension (16) on the same budget is the reference. ``--models DIR``
 keeps the fitted estimators as pickles and reuses them (a fit is
 deterministic given its seed).
+
+``bandwidth``: the walk-bandwidth factors of ``fashion`` on the loop (2,000
+points, D = 2), two circles (2,000, D = 3), the torus (3,000, D = 4) and Frey
+faces (D = 3): mean distance of 2,000 samples to the true manifold (two
+circles: share farther than 0.2 from both) and Gromov-Wasserstein distance to
+a fresh sample; Frey faces: precision, recall, novelty, Gromov-Wasserstein.
 """
 
 import argparse
@@ -51,7 +57,7 @@ import numpy as np
 import torch
 
 from benchmarks.data import load_dataset, split
-from benchmarks.generative import fidelity
+from benchmarks.generative import fidelity, two_circle_scores
 from benchmarks.peers import make_estimator
 from benchmarks.real import novelty
 from benchmarks.walks import bins_visited, nearest_distance
@@ -282,6 +288,19 @@ def _at_embeddings(model, X, n, seed, posterior):
     return transition.decoder(z, detail.draw(mean, log_var, eps)).numpy()
 
 
+def _spacing(model):
+    """``walk_bandwidth_`` against the spacing of the training embeddings."""
+    from sklearn.neighbors import NearestNeighbors
+
+    E = model.embedding_
+    dist = NearestNeighbors(n_neighbors=11).fit(E).kneighbors(E)[0]
+    return (
+        f"walk_bandwidth_ {model.walk_bandwidth_:.3g}, median distance to the "
+        f"1st / 10th nearest embedding {np.median(dist[:, 1]):.3g} / "
+        f"{np.median(dist[:, 10]):.3g}"
+    )
+
+
 def _support_line(model, seed, factor):
     """Embeddings within the bandwidth of the walk's states; tree against brute."""
     h = model.walk_bandwidth_ * factor
@@ -356,6 +375,7 @@ def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
                 fit_s = None
             for factor in (1, FASHION_BANDWIDTHS[-1]):
                 _support_line(model, seed, factor)
+            print(f"spacing | {seed} | {_spacing(model)}")
     print(f"mean over seeds {list(seeds)} | precision | recall | novelty | GW")
     for name, scores in rows.items():
         mean = {k: np.mean([s[k] for s in scores]) for k in scores[0]}
@@ -365,12 +385,48 @@ def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
         )
 
 
+def _synthetic_scores(name, samples, seed):
+    fresh = make_dataset(name, len(samples), random_state=seed + 1000)[0]
+    gw = gromov_wasserstein(samples, fresh, 1000, 0)
+    if name == "two_circles":
+        return f"off both circles {two_circle_scores(samples)['off_circles']:.3f}", gw
+    return f"distance {distance_to_manifold(name, samples).mean():.4f}", gw
+
+
+def bandwidth(seeds):
+    """Side effects of the walk-bandwidth factors on the other data sets."""
+    print("data | seed | walk_bandwidth_ factor | scores | GW")
+    cases = {"loop": (2000, 2), "two_circles": (2000, 3), "torus": (3000, 4)}
+    for name, (n, dim) in [*cases.items(), ("frey_faces", (None, 3))]:
+        for seed in seeds:
+            if name == "frey_faces":
+                X, T = _frey()
+            else:
+                X = make_dataset(name, n, random_state=seed)[0]
+            model = DiffusionVAE(dim, random_state=seed).fit(X)
+            print(f"{name} | {seed} | spacing | {_spacing(model)}")
+            for factor in (1, *FASHION_BANDWIDTHS):
+                if name == "frey_faces":
+                    samples = _walk_sample(model, len(T), seed, factor)
+                    scores, _ = fidelity(samples, T, 1000, 0)
+                    text = (
+                        f"precision {scores['precision']:.3f}, recall "
+                        f"{scores['recall']:.3f}, novelty "
+                        f"{novelty(samples, X, np.median(nearest_distance(T, X))):.2f}"
+                    )
+                    gw = scores["gromov_wasserstein"]
+                else:
+                    samples = _walk_sample(model, 2000, seed, factor)
+                    text, gw = _synthetic_scores(name, samples, seed)
+                print(f"{name} | {seed} | {factor} | {text} | {gw:.4f}", flush=True)
+
+
 def main(argv=None):
     """Command line."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_generation")
     parser.add_argument(
         "--part",
-        choices=("detail", "walks", "starts", "fashion", "all"),
+        choices=("detail", "walks", "starts", "fashion", "bandwidth", "all"),
         default="all",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -389,6 +445,8 @@ def main(argv=None):
         starts()
     if args.part in ("fashion", "all"):
         fashion(args.seeds, args.n_train, args.fits, args.models)
+    if args.part in ("bandwidth", "all"):
+        bandwidth(args.seeds)
 
 
 if __name__ == "__main__":
