@@ -25,7 +25,14 @@ from skdvae import DiffusionMap, DiffusionVAE
 
 
 @st.composite
-def datasets(draw, min_samples=20, max_samples=60):
+def datasets(draw, min_samples=20, max_samples=60, general_position=False):
+    """Finite data; in general position, tied distances are broken.
+
+    A kNN graph is defined up to ties: with equal distances (duplicates,
+    lattices, which hypothesis likes to generate) the neighbours chosen depend
+    on the order of the rows, so invariance holds for data in general
+    position only. A seeded relative jitter of 1e-6 breaks the ties.
+    """
     n = draw(st.integers(min_samples, max_samples))
     d = draw(st.integers(2, 5))
     elements = st.floats(-100, 100, allow_nan=False, width=64)
@@ -34,6 +41,9 @@ def datasets(draw, min_samples=20, max_samples=60):
     # Data with many repeated rows are rejected by the median bandwidth (a
     # tested error); property tests are about data that fit.
     assume(len(np.unique(X, axis=0)) > 0.75 * n)
+    if general_position:
+        jitter = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
+        X = X + 1e-6 * (np.abs(X).max() + 1) * jitter.standard_normal(X.shape)
     return X
 
 
@@ -68,7 +78,7 @@ def test_diffusion_map_outputs_finite_and_consistent(X):
 
 @FAST
 @given(
-    X=datasets(),
+    X=datasets(general_position=True),
     seed=st.integers(0, 2**31 - 1),
     shift=st.floats(-1e3, 1e3),
     scale=st.floats(1e-3, 1e3),
@@ -104,7 +114,7 @@ def test_diffusion_vae_outputs_finite_and_consistent(X):
 
 @SLOW
 @given(
-    X=datasets(min_samples=40, max_samples=60),
+    X=datasets(min_samples=40, max_samples=60, general_position=True),
     seed=st.integers(0, 2**31 - 1),
     shift=st.floats(-1e3, 1e3),
     scale=st.floats(1e-3, 1e3),

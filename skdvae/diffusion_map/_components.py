@@ -38,6 +38,7 @@ from scipy import linalg, sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import pdist
 
+from skdvae.diffusion_map._eigensolvers import sign_flip
 from skdvae.exceptions import DisconnectedGraphWarning, _user_stacklevel
 
 __all__ = [
@@ -220,7 +221,10 @@ def component_offsets(centroids, radius, weights, n_components, gap=GAP):
     first, second = np.triu_indices(n_groups, 1)  # the order of pdist
     need = gap * (r[first] + r[second])
     offsets = float(np.max(need / pdist(layout))) * layout
-    return offsets - weights @ offsets
+    # The principal axes' signs are arbitrary (they follow the row order): fix
+    # them as the eigenvectors' are, so that permuting the data does not
+    # mirror the layout.
+    return sign_flip(offsets - weights @ offsets)
 
 
 def disconnected_coordinates(spectra, stationary, n_components, choose, X=None):
