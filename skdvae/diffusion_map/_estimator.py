@@ -182,11 +182,14 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Measured (``benchmarks/bench_near_disconnect.py``): at most 4.3 on
         connected manifolds (circle, loop, sphere, torus, Swiss roll,
         S-curve, 20 x 1 strips, digits, Frey faces), at least 9.3 for two
-        circles or two Gaussian blobs joined by 1 to 5 points. Dumbbells (two
-        disks joined by a neck) are cut when the neck is narrower than about
-        0.8 disk radii. None keeps every component whole (the classic path).
-        The test examines at least 11 eigenpairs, so it finds at most 10
-        pieces per component.
+        circles or two Gaussian blobs joined by 1 to 5 points at 15
+        neighbours. Bridges nearly as well connected as the data may stay
+        (3 points between grid modes of 40 to 80 points: 4.2 to 10; 5 between
+        the circles at 30 neighbours: 6.2 to 7). Dumbbells (two disks joined
+        by a neck) are cut when the neck is narrower than about 0.8 disk
+        radii. None keeps every component whole (the classic path). The test
+        examines at least 11 eigenpairs, so it finds at most 10 pieces per
+        component.
     random_state : int, RandomState instance or None, default=None
         Seeds the eigensolver start vectors, the landmark choice, the
         approximate neighbour search, the eigenvector-selection subsample,

@@ -15,11 +15,12 @@ leading eigenvalues of one connected component, the gap ratio
 is large when ``lambda_1 .. lambda_{m-1}`` all lie much closer to 1 than
 ``lambda_m`` does: the walk mixes within ``m`` pieces long before it mixes
 between them. On a connected manifold the ratios stay small (the first two
-Laplace-Beltrami eigenvalues of an interval are in the ratio 4 and thin convex
-shapes approach it; measured at most 4.6 on the manifolds of
-``benchmarks/bench_near_disconnect.py``), while a bridge of a few points gives
-ratios of 14 to 10^13. The component is split into the largest ``m`` whose
-ratio exceeds ``split_gap``.
+Neumann eigenvalues of an interval are in the ratio 4 and elongated shapes
+approach it; measured at most 4.3 on the manifolds of
+``benchmarks/bench_near_disconnect.py``), while a bridge of a few weakly
+attached points gives ratios of 9 to 10^11. The component is split into the
+largest ``m`` whose ratio exceeds ``split_gap``. Bridges as well connected as
+the data themselves (ratios near 4) are not told apart from a manifold.
 
 The cut. The ``m`` leading eigenvectors (the trivial one included, which keeps
 the rule valid when rounding has mixed it with the nearly equal ones) are
