@@ -259,7 +259,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     gap_ratios_ : ndarray of shape (n_connected_components_,)
         Largest gap ratio ``(1 - lambda_m) / (1 - lambda_{m-1})`` among the
         leading eigenvalues of each connected component, the number compared
-        with ``split_gap`` (NaN for a component of fewer than four points).
+        with ``split_gap`` (NaN for a component of fewer than three points).
     n_pieces_ : int
         Pieces embedded separately: ``n_connected_components_``, plus the
         pieces cut off by ``split_gap``.

@@ -138,6 +138,7 @@ def largest_gap_ratios(spectra):
     Returns
     -------
     ratios : ndarray of shape (len(spectra),)
+        NaN for a component of fewer than three points.
     """
     ratios = [gap_ratios(spectrum.values) for spectrum in spectra]
     return np.array([r.max() if r.size else np.nan for r in ratios])
@@ -299,13 +300,13 @@ def warn_split(ratios, sizes, n_cut, split_gap):
     sizes = np.sort(sizes)[::-1]
     shown = ", ".join(str(s) for s in sizes[:10]) + (", ..." if sizes.size > 10 else "")
     message = (
-        f"The kernel graph is nearly disconnected: {fired.size} connected "
-        f"component(s) have leading eigenvalues within a gap ratio of "
-        f"{fired.max():.3g} > split_gap={split_gap:g} of 1. Removing {n_cut} "
-        f"kernel edges between them cut the graph into {sizes.size} pieces "
-        f"(sizes {shown}), each described by its own diffusion coordinates "
-        "(n_pieces_, component_labels_; see 'Disconnected data' in the "
-        "DiffusionMap design notes). Pass split_gap=None to keep the graph "
-        "whole, or a larger split_gap to cut only weaker bridges."
+        f"The kernel graph is nearly disconnected: in {fired.size} of its "
+        f"{ratios.size} connected component(s) the leading eigenvalues are "
+        f"nearly repeated at 1 (gap ratio up to {fired.max():.3g} > "
+        f"split_gap={split_gap:g}). Removing {n_cut} kernel edges cut the graph "
+        f"into {sizes.size} pieces (sizes {shown}), each described by its own "
+        "diffusion coordinates (n_pieces_, component_labels_; see 'Disconnected "
+        "data' in the DiffusionMap design notes). Pass split_gap=None to keep "
+        "the graph whole, or a larger split_gap to cut only weaker bridges."
     )
     warnings.warn(message, DisconnectedGraphWarning, stacklevel=_user_stacklevel())
