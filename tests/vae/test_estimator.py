@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from skdvae import DiffusionVAE
@@ -366,3 +366,35 @@ def test_interrupted_warm_start_is_unfitted(monkeypatch, tiny):
     with pytest.raises(KeyboardInterrupt):
         model.fit(X)
     assert not hasattr(model, "net_") and not hasattr(model, "embedding_")
+
+
+def test_convergence_warning_names_the_stage_and_points_at_the_caller():
+    X, _ = make_loop(100, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        DiffusionVAE(**{**TINY, "max_iter": 2}).fit(X)
+    messages = [str(w.message) for w in record if w.category is ConvergenceWarning]
+    assert any("encoder regression (stage 1)" in m for m in messages)
+    assert any("(stage 2)" in m and "max_iter=2" in m for m in messages)
+    assert {w.filename for w in record if w.category is ConvergenceWarning} == {
+        __file__
+    }
+
+
+def test_stopping_rule_met_gives_no_convergence_warning():
+    X, _ = make_loop(100, random_state=0)
+    params = {**TINY, "max_iter": 500, "n_iter_no_change": 2, "tol": 1.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = DiffusionVAE(**params).fit(X)
+    assert model.n_iter_ < 500 and model.encoder_n_iter_ < 500
+
+
+def test_verbose_prints_every_tenth_epoch_without_colour_codes(capsys):
+    X, _ = make_loop(100, random_state=0)
+    DiffusionVAE(**{**TINY, "max_iter": 12, "verbose": 1}).fit(X)
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out
+    lines = out.splitlines()
+    epochs = [int(line.split()[0]) for line in lines if line[:7].strip().isdigit()]
+    assert epochs == [1, 10, 1, 10]  # both stages: first and tenth epoch
+    assert "[DiffusionMap] exact neighbours of" in out
