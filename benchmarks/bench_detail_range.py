@@ -11,8 +11,9 @@ samples to the training set over that of held-out images)::
 
     python -m benchmarks.bench_detail_range [--seeds 0 1]
 
-Split as in the benchmark profiles: 1,700 training and 265 held-out images of
-a fixed permutation (seed 0); ``n_components=3``, other settings default.
+The full profile's sizes (1,700 training and 265 held-out images, of a fixed
+permutation by ``RandomState(0)``, not the profile's own split);
+``n_components=3``, other settings default.
 """
 
 import argparse
