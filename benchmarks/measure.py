@@ -379,6 +379,7 @@ def _timed(record, name, func, *args, **kwargs):
 _INFO_ATTRS = (
     "epsilon_",
     "n_neighbors_",
+    "n_landmarks_",
     "neighbors_",
     "eigen_solver_",
     "intrinsic_dim_",

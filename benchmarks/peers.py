@@ -26,6 +26,7 @@ __all__ = [
     "DatafoldDiffusionMaps",
     "Peer",
     "PyDiffMap",
+    "ScanpyDiffmap",
     "make_estimator",
     "peer_python",
     "peer_status",
@@ -78,11 +79,13 @@ def _diffusion_map(n_components, random_state, params):
 def _diffusion_map_uses_ann(n_samples, n_features, params):
     """DiffusionMap's ``neighbors="auto"`` rule (see its documentation)."""
     from skdvae.diffusion_map._checks import EXACT_MAX_FEATURES, EXACT_MAX_SAMPLES
+    from skdvae.diffusion_map._landmarks import resolve_n_landmarks
 
     mode = params.get("neighbors", "auto")
     if mode != "auto":
         return mode == "approximate"
-    n_fit = params.get("n_landmarks") or n_samples
+    landmarks = resolve_n_landmarks(params.get("n_landmarks", "auto"), n_samples)
+    n_fit = landmarks or n_samples
     return n_fit > EXACT_MAX_SAMPLES and n_features > EXACT_MAX_FEATURES
 
 
@@ -238,6 +241,55 @@ class DatafoldDiffusionMaps(TransformerMixin, BaseEstimator):
         )
 
 
+class ScanpyDiffmap(TransformerMixin, BaseEstimator):
+    """scanpy's ``tl.diffmap`` on its default graph (``pp.neighbors``).
+
+    scanpy stores the stationary eigenvector in column 0 of ``X_diffmap``;
+    ``n_components + 1`` eigenvectors are computed and that column is dropped.
+    scanpy embeds only the cells it was given (no ``transform``).
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Diffusion components kept.
+    random_state : int, default=0
+        Seed of the neighbour search and of the eigensolver.
+    """
+
+    def __init__(self, n_components=2, random_state=0):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Build scanpy's neighbour graph of ``X`` and its diffusion map."""
+        import anndata
+        import scanpy as sc
+
+        adata = anndata.AnnData(np.asarray(X))
+        sc.pp.neighbors(adata, use_rep="X", random_state=self.random_state)
+        sc.tl.diffmap(
+            adata, n_comps=self.n_components + 1, random_state=self.random_state
+        )
+        self.embedding_ = np.asarray(adata.obsm["X_diffmap"][:, 1:])
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit and return the training embedding."""
+        return self.fit(X).embedding_
+
+
+def _scanpy(n_components, random_state, params):
+    return ScanpyDiffmap(n_components=n_components, random_state=random_state or 0)
+
+
+def _phate(n_components, random_state, params):
+    import phate
+
+    return phate.PHATE(
+        n_components=n_components, random_state=random_state, verbose=0, **params
+    )
+
+
 def _pydiffmap(n_components, random_state, params):
     return PyDiffMap(n_components=n_components, **params)
 
@@ -285,6 +337,8 @@ PEERS = {
         ),
         Peer("pydiffmap", "pydiffmap", _pydiffmap),
         Peer("datafold", "datafold", _datafold, separate_env=True),
+        Peer("scanpy", "scanpy", _scanpy, numba=True, uses_ann=_umap_uses_ann),
+        Peer("PHATE", "phate", _phate, numba=True),
     ]
 }
 """Registry of the compared methods, keyed by display name."""

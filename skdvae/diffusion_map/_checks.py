@@ -4,6 +4,7 @@ import warnings
 
 from scipy import sparse
 
+from skdvae.diffusion_map._landmarks import resolve_n_landmarks
 from skdvae.exceptions import SmallDataWarning, _user_stacklevel
 
 __all__ = [
@@ -51,8 +52,8 @@ def check_sizes(X, precomputed, neighbors, n_landmarks, n_components, eigen_solv
         Whether ``X`` holds distances.
     neighbors : str or estimator
         The ``neighbors`` parameter.
-    n_landmarks : int or None
-        Number of landmarks.
+    n_landmarks : int, "auto" or None
+        Number of landmarks (``"auto"``: :func:`resolve_n_landmarks`).
     n_components : int or "auto"
         Coordinates to compute (at least 1 for ``"auto"``).
     eigen_solver : str
@@ -81,6 +82,7 @@ def check_sizes(X, precomputed, neighbors, n_landmarks, n_components, eigen_solv
     else:
         check_distinct(X)
     n_samples = X.shape[0]
+    n_landmarks = resolve_n_landmarks(n_landmarks, n_samples)
     if n_landmarks is not None and n_landmarks > n_samples:
         raise ValueError(
             f"n_landmarks={n_landmarks} must be at most n_samples={n_samples}."

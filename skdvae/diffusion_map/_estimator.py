@@ -27,7 +27,7 @@ from skdvae.diffusion_map._components import (
 )
 from skdvae.diffusion_map._eigensolvers import nystrom
 from skdvae.diffusion_map._kernels import adaptive_neighbor
-from skdvae.diffusion_map._landmarks import choose_landmarks
+from skdvae.diffusion_map._landmarks import N_LANDMARKS_OPTIONS, choose_landmarks
 from skdvae.diffusion_map._neighbors import NeighborSearch
 from skdvae.diffusion_map._pieces import (
     SPLIT_GAP,
@@ -162,10 +162,15 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Eigensolver tolerance (0: machine precision for ARPACK, 1e-8 for LOBPCG).
     eigen_max_iter : int or None, default=None
         Iteration cap of the iterative eigensolvers.
-    n_landmarks : int or None, default=None
-        If set, the spectrum is computed on this many landmarks only and every
-        training point is embedded by the Nystrom extension. Memory and time
-        then grow linearly with the number of samples.
+    n_landmarks : int, "auto" or None, default="auto"
+        If an int, the spectrum is computed on this many landmarks only and
+        every training point is embedded by the Nystrom extension (as by
+        :meth:`transform`); memory and time then grow linearly with the
+        number of samples. None fits every point. ``"auto"`` fits every point
+        up to 100,000 samples and 100,000 random landmarks above (value used:
+        ``n_landmarks_``), so results up to 100,000 samples are those of
+        None; measured on Swiss rolls of 50,000 and 200,000 points in
+        ``docs/diffusion_map.md`` ("Large data").
     landmark_method : {"random", "kmeans"}, default="random"
         ``"random"`` draws landmarks from the data; ``"kmeans"`` uses the
         centres of mini-batch k-means (not with ``metric="precomputed"``).
@@ -236,6 +241,10 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         fewer coordinates.
     X_fit_ : ndarray or sparse matrix of shape (n_fit, n_features)
         Points the spectrum was computed on (the training data or landmarks).
+    n_landmarks_ : int or None
+        Landmarks the spectrum was computed on, or None when it was computed
+        on every training point (``n_landmarks=None``, or ``"auto"`` up to
+        100,000 samples).
     epsilon_ : float
         Bandwidth used.
     intrinsic_dim_ : float or None
@@ -345,7 +354,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         "eigen_solver": [StrOptions({"auto", "arpack", "lobpcg", "amg", "dense"})],
         "eigen_tol": [Interval(Real, 0, None, closed="left")],
         "eigen_max_iter": [Interval(Integral, 1, None, closed="left"), None],
-        "n_landmarks": [Interval(Integral, 2, None, closed="left"), None],
+        "n_landmarks": N_LANDMARKS_OPTIONS,
         "landmark_method": [StrOptions({"random", "kmeans"})],
         "split_gap": [Interval(Real, 1, None, closed="neither"), None],
         "random_state": ["random_state"],
@@ -370,7 +379,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         eigen_solver="auto",
         eigen_tol=0.0,
         eigen_max_iter=None,
-        n_landmarks=None,
+        n_landmarks="auto",
         landmark_method="random",
         split_gap=SPLIT_GAP,
         random_state=None,
@@ -433,6 +442,7 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X_fit, queries = choose_landmarks(
             X, self.n_landmarks, self.landmark_method, self._precomputed, rng
         )
+        self.n_landmarks_ = None if queries is None else X_fit.shape[0]
         self._fit_spectrum(X_fit, rng)
         self._psi_train = (
             self.eigenvectors_ if queries is None else self._extend(queries)

@@ -173,6 +173,9 @@ class NeighborSearch:
             n_jobs=self.n_jobs,
             compressed=False,
         )
+        # Build the search graph (and compile its query) now, not in the
+        # first transform.
+        self.index_.prepare()
         indices, distances = self.index_.neighbor_graph
         # NN-descent may miss the point itself; put it in column 0.
         indices, distances = indices.astype(np.int64), distances.astype(np.float64)
@@ -255,9 +258,13 @@ class NeighborSearch:
             need = np.flatnonzero((radius < reach) | (radius == 0))
             if need.size == 0:
                 continue
-            found = index.radius_neighbors_graph(X[need], radius=reach, mode="distance")
-            row = need[np.repeat(np.arange(need.size), np.diff(found.indptr))]
-            col, d = members[found.indices], found.data.astype(np.float64)
+            found_dist, found = index.radius_neighbors(
+                X[need], radius=reach, sort_results=False
+            )
+            sizes = np.fromiter(map(len, found), dtype=np.int64, count=need.size)
+            row = np.repeat(need, sizes)
+            col = members[np.concatenate(found)]
+            d = np.concatenate(found_dist).astype(np.float64)
             # Inside the training point's ball (a new point with n_neighbors
             # exact duplicates links to all of them) ...
             keep = (d < self.radius_[col]) | ((d == 0) & (radius[row] == 0))

@@ -1,0 +1,430 @@
+"""Scaling of DiffusionMap to a million points, next to its peers (issue 12).
+
+Four parts; every fit of the last three runs in a fresh child process
+(:func:`benchmarks.measure.measure`: wall-time limit, memory cap, peak
+resident memory, numba warm-up kept out of the timings and reported apart).
+
+``transform``
+    ``DiffusionMap.transform`` of 10,000 new points after a 50,000-point Swiss
+    roll fit against UMAP's (seeded, and unseeded on its parallel path), all
+    in one process with the calls interleaved, so that the ratios are of the
+    same load. Also checks that ``transform`` of training points reproduces
+    ``embedding_``.
+``landmarks``
+    Landmark counts against the full embedding at 50,000 and 200,000 points:
+    fit time, peak memory, Procrustes disparity to the full embedding (0 is
+    the same up to rotation, reflection and scale), trustworthiness and the
+    Spearman correlations with the roll's two coordinates.
+``million``
+    DiffusionMap at its defaults on 1,000,000 points: the 3-D Swiss roll and
+    the roll embedded in 50 dimensions with noise (:func:`embedded_roll`).
+``grid``
+    Fit time and peak memory of every method at 10k, 50k, 200k and 1M points
+    of the Swiss roll, each fit capped at 10 minutes; a method stops growing
+    once a fit fails, times out or exceeds the memory cap. The cost exponent is
+    the slope of log time against log n over the sizes a method finished.
+
+Results accumulate in ``benchmarks/results/bench_scaling.json`` (per part, with
+the load average before and after it; after every fit, so an interrupted run
+keeps what finished) and are rendered to ``bench_scaling.md`` beside it::
+
+    python -m benchmarks.bench_scaling [--parts transform,landmarks,million,grid]
+    python -m benchmarks.bench_scaling --quick --out /tmp/scaling.md
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import procrustes
+
+from benchmarks.data import load_dataset
+from benchmarks.embeddings import embedding_scores
+from benchmarks.measure import measure, save_arrays
+from benchmarks.peers import make_estimator, peer_status
+
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_scaling.md"
+CAP_S = 600.0
+MEMORY_CAP_MB = 12 * 1024
+TRUST_SAMPLES = 5000
+GRID_METHODS = (
+    "DiffusionMap",
+    "UMAP",
+    "Isomap",
+    "SpectralEmbedding",
+    "pydiffmap",
+    "datafold",
+    "scanpy",
+    "PHATE",
+)
+TRANSFORM_METHODS = ("DiffusionMap", "UMAP", "UMAP (unseeded, parallel)")
+PROFILES = {
+    "full": {
+        "transform": (50_000, 10_000, 3),
+        "landmarks": {
+            50_000: (5_000, 10_000, 20_000),
+            200_000: (10_000, 20_000, 50_000),
+        },
+        "million": 1_000_000,
+        "grid": (10_000, 50_000, 200_000, 1_000_000),
+    },
+    "quick": {
+        "transform": (5_000, 1_000, 2),
+        "landmarks": {3_000: (1_000,)},
+        "million": 20_000,
+        "grid": (2_000, 4_000),
+    },
+}
+
+
+def embedded_roll(n_samples, n_features=50, noise=0.1, random_state=0):
+    """The Swiss roll in ``n_features`` dimensions, plus isotropic noise.
+
+    The 3-D roll (:func:`skdvae.datasets.make_swiss_roll`) is mapped by a
+    random orthonormal ``n_features x 3`` matrix and Gaussian noise of
+    standard deviation ``noise`` is added to every coordinate (a noise norm of
+    about ``noise * sqrt(n_features)``, 0.7 at the defaults, against about 6
+    between the turns of the roll).
+
+    Returns
+    -------
+    data : benchmarks.data.Dataset
+        The points, with the roll's coordinates as ``truth``.
+    """
+    data = load_dataset("swiss_roll", n_samples, random_state)
+    rng = np.random.default_rng(random_state)
+    basis, _ = np.linalg.qr(rng.standard_normal((n_features, 3)))
+    X = data.X @ basis.T
+    X += rng.normal(0.0, noise, X.shape)
+    return dataclasses.replace(data, X=X)
+
+
+def _load():
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _fit(method, data, work, params=None):
+    """Fit ``method`` on ``data`` in a child process; a JSON-ready row."""
+    paths = save_arrays(work, X_train=data.X)
+    result = measure(
+        method,
+        2,
+        paths,
+        work,
+        steps={},
+        params=params,
+        timeout=CAP_S,
+        memory_limit_mb=MEMORY_CAP_MB,
+    )
+    for path in paths.values():
+        Path(path).unlink()
+    row = {"method": method, "n": len(data.X), "status": result.status}
+    row["error"] = result.error
+    if result.ok:
+        fit_mb, base = result.peak_mb["fit"], result.baseline_mb
+        row.update(fit_s=result.time_s["fit"], peak_mb=base + fit_mb, fit_mb=fit_mb)
+        row.update(warmup_s=result.warmup_s, info=result.info)
+        row.update(embedding_scores(data, result, TRUST_SAMPLES))
+        row["embedding"] = result.arrays["embedding"]
+    return row
+
+
+# ------------------------------------------------------------- transform
+def _wall(func, *args):
+    start = time.perf_counter()
+    func(*args)
+    return time.perf_counter() - start
+
+
+def run_transform(config, save):
+    """DiffusionMap's and UMAP's ``transform`` timed in one process."""
+    n_train, n_new, repeats = config
+    data = load_dataset("swiss_roll", n_train + n_new, 0)
+    X, X_new = data.X[:n_train], data.X[n_train:]
+    part = {"n_train": n_train, "n_new": n_new, "load_before": _load()}
+    models = {name: make_estimator(name, 2, 0) for name in TRANSFORM_METHODS}
+    part["fit_s"] = {name: _wall(model.fit, X) for name, model in models.items()}
+    calls = {name: [] for name in models}
+    for _ in range(1 + repeats):  # the first call, then the repeats
+        for name, model in models.items():
+            calls[name].append(_wall(model.transform, X_new))
+    part["calls_s"] = calls
+    dm = models["DiffusionMap"]
+    Z = dm.transform(X[:n_new])
+    part["reproduction_error"] = float(np.abs(Z - dm.embedding_[:n_new]).max())
+    part["load_after"] = _load()
+    save("transform", part)
+
+
+# ------------------------------------------------------------- landmarks
+def _agreement(row, full):
+    """Procrustes disparity of ``row``'s embedding to the full one."""
+    if full.get("status") != "ok" or row.get("status") != "ok":
+        return None
+    return float(procrustes(full["embedding"], row["embedding"])[2])
+
+
+def run_landmarks(config, save, work):
+    """Landmark counts against the full embedding at each size."""
+    part = {"load_before": _load(), "rows": []}
+    for n, counts in config.items():
+        data = load_dataset("swiss_roll", n, 0)
+        full = _fit("DiffusionMap", data, work, {"n_landmarks": None})
+        rows = [full] + [
+            _fit("DiffusionMap", data, work, {"n_landmarks": count}) for count in counts
+        ]
+        for row, count in zip(rows, (None, *counts)):
+            row["n_landmarks"] = count
+            row["procrustes"] = _agreement(row, full)
+        part["rows"] += rows
+        part["load_after"] = _load()
+        save("landmarks", part)
+
+
+# --------------------------------------------------------------- million
+def run_million(n, save, work):
+    """DiffusionMap's defaults on ``n`` points, in 3 and in 50 dimensions."""
+    part = {"load_before": _load(), "rows": []}
+    cases = {
+        "Swiss roll (3 features)": lambda: load_dataset("swiss_roll", n, 0),
+        "Swiss roll in 50 features, noise 0.1": lambda: embedded_roll(n),
+    }
+    for label, make in cases.items():
+        row = _fit("DiffusionMap", make(), work)
+        row["data"] = label
+        part["rows"].append(row)
+        part["load_after"] = _load()
+        save("million", part)
+
+
+# ------------------------------------------------------------------ grid
+def cost_exponent(sizes, times):
+    """Slope of log time against log n (None with fewer than two sizes)."""
+    if len(sizes) < 2:
+        return None
+    return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
+
+
+def run_grid(sizes, save, work, methods=GRID_METHODS):
+    """Every available method at every size, until it fails or hits the cap."""
+    part = {"load_before": _load(), "rows": [], "unavailable": {}}
+    active = []
+    for method in methods:
+        ok, detail = peer_status(method)
+        (active.append(method) if ok else part["unavailable"].update({method: detail}))
+    for n in sizes:
+        data = load_dataset("swiss_roll", n, 0)
+        for method in list(active):
+            row = _fit(method, data, work)
+            row["load"] = _load()
+            part["rows"].append(row)
+            if row["status"] != "ok":
+                active.remove(method)
+            save("grid", part)
+    part["load_after"] = _load()
+    save("grid", part)
+
+
+# ------------------------------------------------------------- the report
+def _num(value, spec=".3g"):
+    return "-" if value is None else format(value, spec)
+
+
+def _strip(value):
+    """Copy of a part without the embeddings (they stay out of the JSON)."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "embedding"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _render_transform(part):
+    n_rep = len(part["calls_s"]["DiffusionMap"]) - 1
+    dm_first, *dm_rest = part["calls_s"]["DiffusionMap"]
+    lines = [
+        f"{part['n_new']:,} new points after a {part['n_train']:,}-point Swiss roll "
+        f"fit, one process, calls interleaved; `best` is the fastest of the "
+        f"{n_rep} calls after the first. `transform` of {part['n_new']:,} "
+        "training points differs from `embedding_` by at most "
+        f"{part['reproduction_error']:.1e}.",
+        "",
+        "| method | fit s | first call s | best s | ÷ DiffusionMap (first) "
+        "| ÷ DiffusionMap (best) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (first, *rest) in part["calls_s"].items():
+        lines.append(
+            f"| {name} | {part['fit_s'][name]:.2f} | {first:.3f} | {min(rest):.3f} "
+            f"| {first / dm_first:.1f}x | {min(rest) / min(dm_rest):.1f}x |"
+        )
+    return lines
+
+
+def _scores(row):
+    return f"{_num(row.get('trustworthiness'), '.4f')} | {_num(row.get('spearman'))}"
+
+
+def _render_landmarks(part):
+    lines = [
+        "Procrustes disparity: to the full embedding of the same points (0: the "
+        "same up to rotation, reflection and scale). Trustworthiness on "
+        f"{TRUST_SAMPLES:,} points; Spearman: of pairwise distances against the "
+        "roll's (arc length, height). Peak: the child process's resident memory.",
+        "",
+        "| n | landmarks | fit s | peak MiB | Procrustes disparity "
+        "| trustworthiness | Spearman |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in part["rows"]:
+        count = "all" if row["n_landmarks"] is None else f"{row['n_landmarks']:,}"
+        if row["status"] != "ok":
+            lines.append(f"| {row['n']:,} | {count} | {row['status']} | | | | |")
+            continue
+        lines.append(
+            f"| {row['n']:,} | {count} | {row['fit_s']:.1f} | {row['peak_mb']:.0f} "
+            f"| {_num(row['procrustes'], '.2g')} | {_scores(row)} |"
+        )
+    return lines
+
+
+def _render_million(part):
+    lines = [
+        "Default settings. Fit: `fit_transform` after the numba warm-up (the "
+        "one-off compilation, reported apart). Peak: the child process's "
+        "resident memory, data included.",
+        "",
+        "| data | n | landmarks | neighbours | eigensolver | fit s | warm-up s "
+        "| peak MiB | trustworthiness | Spearman |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in part["rows"]:
+        if row["status"] != "ok":
+            lines.append(
+                f"| {row['data']} | {row['n']:,} | {row['status']} |" + " |" * 7
+            )
+            continue
+        info = row["info"]
+        lines.append(
+            f"| {row['data']} | {row['n']:,} | {_num(info.get('n_landmarks_'), ',')} "
+            f"| {info.get('neighbors_')} | {info.get('eigen_solver_')} "
+            f"| {row['fit_s']:.1f} | {_num(row['warmup_s'], '.1f')} "
+            f"| {row['peak_mb']:.0f} | {_scores(row)} |"
+        )
+    return lines
+
+
+def _cell(row):
+    if row["status"] == "ok":
+        return f"{row['fit_s']:.1f} s, {row['peak_mb']:.0f} MiB"
+    limits = {"timeout": f"over {CAP_S:g} s", "memory": f"over {MEMORY_CAP_MB:,} MiB"}
+    return limits.get(row["status"], row["status"])
+
+
+def _render_grid(part):
+    sizes = sorted({row["n"] for row in part["rows"]})
+    lines = [
+        "Fit time (`fit_transform`, numba warm-up excluded) and peak resident "
+        f"memory of the child process; each fit capped at {CAP_S:g} s and "
+        f"{MEMORY_CAP_MB:,} MiB. Exponent: slope of log time against log n over "
+        "the sizes a method finished.",
+        "",
+        "| method | " + " | ".join(f"{n:,}" for n in sizes) + " | exponent |",
+        "|---|" + "---|" * (len(sizes) + 1),
+    ]
+    for method in dict.fromkeys(row["method"] for row in part["rows"]):
+        rows = {row["n"]: row for row in part["rows"] if row["method"] == method}
+        done = [row for row in rows.values() if row["status"] == "ok"]
+        slope = cost_exponent([r["n"] for r in done], [r["fit_s"] for r in done])
+        cells = [_cell(rows[n]) if n in rows else "not run" for n in sizes]
+        lines.append(
+            f"| {method} | " + " | ".join(cells) + f" | {_num(slope, '.2f')} |"
+        )
+    for method, why in part.get("unavailable", {}).items():
+        lines.append(f"\n{method}: unavailable ({why}).")
+    return lines
+
+
+_TITLES = {
+    "transform": ("Transform speed", _render_transform),
+    "landmarks": ("Landmarks against the full embedding", _render_landmarks),
+    "million": ("One million points", _render_million),
+    "grid": ("Fit time and memory by size", _render_grid),
+}
+
+
+def render(results):
+    """The markdown report of the parts in ``results``."""
+    lines = [
+        "# Scaling benchmark (issue 12)",
+        "",
+        "Written by `python -m benchmarks.bench_scaling` (see its docstring). "
+        "The machine is shared: each part gives the load average (1, 5, 15 "
+        "minutes) before and after it, and ratios come from one run.",
+    ]
+    for name, (title, render_part) in _TITLES.items():
+        if name not in results:
+            continue
+        part = results[name]
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            f"Run at commit {part['commit']}, "
+            f"{part['date']}, {os.cpu_count()} CPUs, OMP_NUM_THREADS "
+            f"{part['omp_num_threads']}; load average before "
+            f"{part['load_before']}, after {part.get('load_after')}.",
+            "",
+        ]
+        lines += render_part(part)
+    return "\n".join(lines) + "\n"
+
+
+def _saver(md_path):
+    json_path = md_path.with_suffix(".json")
+    results = json.loads(json_path.read_text()) if json_path.is_file() else {}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+
+    def save(name, part):
+        results[name] = {
+            **_strip(part),
+            "commit": commit,
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+        }
+        json_path.write_text(json.dumps(results, indent=1) + "\n")
+        md_path.write_text(render(results))
+
+    return save
+
+
+def main(argv=None):
+    """Command line: run the chosen parts and write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="transform,landmarks,million,grid")
+    parser.add_argument("--quick", action="store_true", help="small sizes (minutes)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    config = PROFILES["quick" if args.quick else "full"]
+    save = _saver(args.out)
+    with tempfile.TemporaryDirectory() as work:
+        runs = {
+            "transform": lambda: run_transform(config["transform"], save),
+            "landmarks": lambda: run_landmarks(config["landmarks"], save, work),
+            "million": lambda: run_million(config["million"], save, work),
+            "grid": lambda: run_grid(config["grid"], save, work),
+        }
+        for name in args.parts.split(","):
+            runs[name]()
+
+
+if __name__ == "__main__":
+    main()
