@@ -132,7 +132,9 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         an elongated manifold such as a Swiss roll is unrolled. Where finite
         sampling has mixed a new direction with a harmonic of nearly the same
         eigenvalue, the least redundant unit combination of those eigenvectors
-        is kept (``component_mixing_``).
+        is kept (``component_mixing_``). Sets of fewer than 25 points (the
+        data, or a component) keep their leading eigenvectors: the local
+        linear fits need more.
     n_candidates : int or None, default=None
         Eigenvectors examined by ``"llr"``. None means
         ``max(10, 2 * n_components_)``. Ignored by ``"first"``.

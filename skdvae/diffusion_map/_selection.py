@@ -29,6 +29,11 @@ __all__ = ["choose_coordinates", "select_components"]
 
 # The local-linear regressions are O(n^2): they run on a subsample this large.
 SELECTION_MAX_SAMPLES = 1000
+# ... and need points around each point. On fewer, the choice is decided by
+# rounding (the hypothesis tests found an 8-point piece whose coordinates
+# changed when the data were multiplied by 3), so such sets keep the leading
+# eigenvectors.
+LLR_MIN_SAMPLES = 25
 
 
 def _llr_smoother(features):
@@ -125,7 +130,8 @@ def choose_coordinates(psi, eigenvalues, n_components, selection, random_state):
         Number of coordinates.
     selection : {"llr", "first"}
         Least redundant directions (:func:`select_components`) or the leading
-        eigenvectors.
+        eigenvectors; below ``LLR_MIN_SAMPLES`` points always the leading
+        ones.
     random_state : numpy.random.RandomState
         Draws the subsample of :func:`select_components`.
 
@@ -134,7 +140,7 @@ def choose_coordinates(psi, eigenvalues, n_components, selection, random_state):
     mixing : ndarray of shape (n_candidates, n_components)
         Unit columns, zero on the rows of non-positive eigenvalues.
     novelty : ndarray of shape (n_components,) or None
-        See :func:`select_components`; None for ``"first"``.
+        See :func:`select_components`; None for the leading eigenvectors.
     """
     positive = np.flatnonzero(eigenvalues > 0)
     if positive.size < n_components:
@@ -144,7 +150,7 @@ def choose_coordinates(psi, eigenvalues, n_components, selection, random_state):
             "kernel is too narrow. Increase epsilon or reduce n_components."
         )
     mixing = np.zeros((len(eigenvalues), n_components))
-    if selection == "first":
+    if selection == "first" or psi.shape[0] < LLR_MIN_SAMPLES:
         mixing[positive[:n_components], np.arange(n_components)] = 1.0
         return mixing, None
     mixing[positive], novelty = select_components(
