@@ -364,7 +364,7 @@ def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
     print("arm | seed | precision | recall | novelty | GW | fit s")
     rows = {}
     for seed in seeds:
-        for name in dict.fromkeys(("default", *fits)):
+        for name in dict.fromkeys(fits):
             model, fit_s = _fitted(name, seed, X, models)
             if name != "default":
                 samples = model.sample(len(T), random_state=seed)
