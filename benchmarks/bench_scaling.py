@@ -69,7 +69,7 @@ PROFILES = {
         "transform": (50_000, 10_000, 3),
         "landmarks": {
             50_000: (5_000, 10_000, 20_000),
-            200_000: (10_000, 20_000, 50_000),
+            200_000: (10_000, 20_000, 50_000, 100_000),
         },
         "million": 1_000_000,
         "grid": (10_000, 50_000, 200_000, 1_000_000),
@@ -211,9 +211,12 @@ def cost_exponent(sizes, times):
     return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
 
 
-def run_grid(sizes, save, work, methods=GRID_METHODS):
-    """Every available method at every size, until it fails or hits the cap."""
-    part = {"load_before": _load(), "rows": [], "unavailable": {}}
+def run_grid(sizes, save, work, methods=GRID_METHODS, keep=()):
+    """Every available method at every size, until it fails or hits the cap.
+
+    ``keep``: rows of an earlier run (other methods) that the part keeps.
+    """
+    part = {"load_before": _load(), "rows": list(keep), "unavailable": {}}
     active = []
     for method in methods:
         ok, detail = peer_status(method)
@@ -338,7 +341,8 @@ def _render_grid(part):
         "| method | " + " | ".join(f"{n:,}" for n in sizes) + " | exponent |",
         "|---|" + "---|" * (len(sizes) + 1),
     ]
-    for method in dict.fromkeys(row["method"] for row in part["rows"]):
+    ran = {row["method"] for row in part["rows"]}
+    for method in [m for m in GRID_METHODS if m in ran]:
         rows = {row["n"]: row for row in part["rows"] if row["method"] == method}
         done = [row for row in rows.values() if row["status"] == "ok"]
         slope = cost_exponent([r["n"] for r in done], [r["fit_s"] for r in done])
@@ -346,6 +350,10 @@ def _render_grid(part):
         lines.append(
             f"| {method} | " + " | ".join(cells) + f" | {_num(slope, '.2f')} |"
         )
+    for row in part["rows"]:
+        if row["status"] == "error":
+            why = row["error"].strip().splitlines()[-1]
+            lines.append(f"\n{row['method']} at {row['n']:,}: {why}")
     for method, why in part.get("unavailable", {}).items():
         lines.append(f"\n{method}: unavailable ({why}).")
     return lines
@@ -406,21 +414,41 @@ def _saver(md_path):
     return save
 
 
+def _grid_methods(args):
+    """Methods to run, and the rows of the others to keep (``--methods``)."""
+    if not args.methods:
+        return GRID_METHODS, ()
+    methods = tuple(args.methods.split(","))
+    earlier = json.loads(args.out.with_suffix(".json").read_text())["grid"]["rows"]
+    return methods, [row for row in earlier if row["method"] not in methods]
+
+
 def main(argv=None):
     """Command line: run the chosen parts and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="transform,landmarks,million,grid")
     parser.add_argument("--quick", action="store_true", help="small sizes (minutes)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--methods",
+        help="grid: rerun only these methods (comma-separated), keeping the rest",
+    )
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the report from its JSON"
+    )
     args = parser.parse_args(argv)
     config = PROFILES["quick" if args.quick else "full"]
     save = _saver(args.out)
+    if args.render:
+        results = json.loads(args.out.with_suffix(".json").read_text())
+        args.out.write_text(render(results))
+        return
     with tempfile.TemporaryDirectory() as work:
         runs = {
             "transform": lambda: run_transform(config["transform"], save),
             "landmarks": lambda: run_landmarks(config["landmarks"], save, work),
             "million": lambda: run_million(config["million"], save, work),
-            "grid": lambda: run_grid(config["grid"], save, work),
+            "grid": lambda: run_grid(config["grid"], save, work, *_grid_methods(args)),
         }
         for name in args.parts.split(","):
             runs[name]()

@@ -10,16 +10,23 @@
 
 With exact search (scikit-learn trees or brute force, or dense precomputed
 distances) the candidate rows are exact, so the Nystrom extension of a training
-point reproduces its fitted coordinates. Exact search splits the rule in two
-disjoint parts: the training points inside the new point's own ball
-(``d < r_k(x)``, its k nearest) and the new point's *reverse* neighbours, the
-training points whose ball holds it (``r_k(x) <= d < r_k(y)``). The reverse
-neighbours come from radius queries on the training points grouped by radius
-(`radius_buckets`): within a group whose radii lie within a factor 2, a query
-at the group's largest radius finds every ball that holds the point and
-returns only points with ``d < 2 r_k(y)``. With approximate search
-(pynndescent) or a user-supplied ``KNeighborsTransformer`` the reverse
-neighbours are searched among the ``2 k`` nearest, which is approximate.
+point reproduces its fitted coordinates. A candidate is in the new point's own
+ball (``d < r_k(x)``: among its k nearest) or is a *reverse* neighbour, a
+training point whose ball holds the new point (``d < r_k(y)``). Exact search
+finds them by one of two routes:
+
+* the wide query: on data where it pays (low-dimensional manifolds), the
+  ``2 k`` nearest are listed; when they reach past the largest ball that can
+  hold the new point (``reach_`` of its nearest training point), they hold
+  every candidate;
+* the radius groups, for the other points: the training points grouped by
+  radius within a factor 2 (`radius_buckets`), each group queried at its
+  largest radius, so that the query finds every ball of the group that holds
+  the point and returns only points with ``d < 2 r_k(y)``.
+
+With approximate search (pynndescent) or a user-supplied
+``KNeighborsTransformer`` the reverse neighbours are searched among the ``2 k``
+nearest, which is approximate.
 """
 
 import numpy as np
@@ -31,6 +38,8 @@ __all__ = ["NeighborSearch", "radius_buckets"]
 
 # Largest ratio of two neighbourhood radii within one group of `radius_buckets`.
 _BUCKET_RATIO = 2.0
+# Training points that estimate whether the wide kNN query of `transform` pays.
+_PROBES = 1000
 
 
 def radius_buckets(radius, ratio=_BUCKET_RATIO):
@@ -204,6 +213,53 @@ class NeighborSearch:
             ).fit(X[g])
             for g in self.groups_
         ]
+        self.reach_ = self._reach(X) if self._wide_query_pays(X) else None
+
+    def _wide_query_pays(self, X):
+        """Whether most new points will find all their candidates listed.
+
+        :meth:`_exact_candidates` then asks for the ``2 k`` nearest instead of
+        ``k`` and runs the radius queries only for the others. Estimated on
+        up to ``_PROBES`` training points (low-dimensional manifolds: about
+        90 % covered, 5-dimensional data: almost none). Brute force is
+        excluded: it costs a pass over the training points per query anyway.
+        """
+        n = self.n_samples_fit_
+        if self.index_._fit_method == "brute" or 2 * self.n_neighbors > n:
+            return False
+        probes = np.unique(np.linspace(0, n - 1, min(n, _PROBES)).astype(np.int64))
+        dist, _ = self.index_.kneighbors(X[probes], n_neighbors=2 * self.n_neighbors)
+        return np.mean(dist[:, -1] > self._reach(X, probes)) >= 0.5
+
+    def _reach(self, X, rows=None):
+        """Largest ball coming within half its own radius of training points.
+
+        ``reach_[z] = max {r_k(y) : d(z, y) < r_k(y) + r_k(z) / 2}``, at least
+        ``r_k(z)``, for the training points ``rows`` (default: all). For a new
+        point ``x`` whose nearest training point ``z`` is within ``r_k(z) /
+        2``, every training point ``y`` whose ball holds ``x`` has ``d(z, y) <
+        r_k(y) + r_k(z) / 2``, hence ``r_k(y) <= reach_[z]`` and ``d(x, y) <
+        reach_[z]``.
+        """
+        rows = np.arange(self.n_samples_fit_) if rows is None else rows
+        reach = self.radius_[rows]
+        for group in self.groups_:
+            own = np.flatnonzero(np.isin(rows, group))
+            for members, group_reach, index in zip(
+                self.groups_, self.group_reach_, self.group_index_
+            ):
+                if own.size == 0 or group_reach <= reach[own].min():
+                    continue  # such balls cannot raise the reach of `own`
+                half = self.radius_[rows[own]] / 2
+                found_dist, found = index.radius_neighbors(
+                    X[rows[own]], radius=group_reach + half.max(), sort_results=False
+                )
+                sizes = np.fromiter(map(len, found), dtype=np.int64, count=own.size)
+                row = np.repeat(np.arange(own.size), sizes)
+                col = members[np.concatenate(found)]
+                near = np.concatenate(found_dist) < self.radius_[col] + half[row]
+                np.maximum.at(reach, own[row[near]], self.radius_[col[near]])
+        return reach
 
     # -- queries ------------------------------------------------------------
     def candidates(self, X):
@@ -244,17 +300,64 @@ class NeighborSearch:
         )
 
     def _exact_candidates(self, X):
-        """Own ball from the kNN query, reverse neighbours group by group."""
-        knn_dist, knn_ind = self.index_.kneighbors(X)
-        knn_dist = knn_dist.astype(np.float64)
-        radius = knn_dist[:, -1]
-        own = knn_dist < radius[:, None]
-        rows, cols, dist = [np.nonzero(own)[0]], [knn_ind[own]], [knn_dist[own]]
+        """Candidate rows from one kNN query, radius queries where needed.
+
+        The query asks for the ``2 k`` nearest. For a new point whose nearest
+        training point ``z`` is within ``r_k(z) / 2`` and whose ``2 k``-th
+        neighbour lies beyond ``reach_[z]`` (:meth:`_reach`), every candidate
+        is among them; the others get their reverse neighbours from the
+        radius groups (:meth:`_reverse_by_groups`).
+        """
+        k, wide = self.n_neighbors, self.n_neighbors
+        if self.reach_ is not None:
+            wide = min(2 * k, self.n_samples_fit_)
+        dist, ind = self.index_.kneighbors(X, n_neighbors=wide)
+        dist = dist.astype(np.float64)
+        knn_dist, radius = dist[:, :k], dist[:, k - 1]
+        covered = self._covered(dist, ind)
+        # Listed pairs: the own ball of every point (its first k), and for the
+        # covered points every listed training point whose ball holds them.
+        keep = dist < np.where(covered[:, None], self.radius_[ind], 0.0)
+        keep |= dist < radius[:, None]
+        keep |= covered[:, None] & (dist == 0) & (radius[:, None] == 0)
+        rows, cols, data = [np.nonzero(keep)[0]], [ind[keep]], [dist[keep]]
+        rest = np.flatnonzero(~covered)
+        if rest.size:
+            own = knn_dist[rest] < radius[rest, None]
+            reverse = self._reverse_by_groups(X[rest], radius[rest], ind[rest, :k], own)
+            for row, col, d in reverse:
+                rows.append(rest[row])
+                cols.append(col)
+                data.append(d)
+        graph = sparse.csr_matrix(
+            (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(X.shape[0], self.n_samples_fit_),
+        )
+        return graph, knn_dist
+
+    def _covered(self, dist, ind):
+        """New points whose listed neighbours hold all their candidates.
+
+        Those whose nearest training point ``z`` is within ``r_k(z) / 2`` and
+        whose last listed neighbour lies beyond ``reach_[z]``: every training
+        point within ``reach_[z]`` is listed (:meth:`_reach`).
+        """
+        if self.reach_ is None:
+            return np.zeros(dist.shape[0], dtype=bool)
+        nearest = ind[:, 0]
+        near = dist[:, 0] <= self.radius_[nearest] / 2
+        return near & (dist[:, -1] > self.reach_[nearest])
+
+    def _reverse_by_groups(self, X, radius, knn_ind, own):
+        """Training points whose ball holds a new point, outside its own ball.
+
+        Yields ``(row, col, distance)`` per radius group. A group is skipped
+        for a point whose own ball reaches as far as the group's largest
+        ball: its own ball already holds every reverse neighbour there.
+        """
         for members, reach, index in zip(
             self.groups_, self.group_reach_, self.group_index_
         ):
-            # A point whose own ball reaches as far as the group's largest
-            # ball holds every reverse neighbour of the group already.
             need = np.flatnonzero((radius < reach) | (radius == 0))
             if need.size == 0:
                 continue
@@ -272,14 +375,7 @@ class NeighborSearch:
             # ... and not in the own ball, whose members the kNN query decided
             # (the radius query may round the same distance differently).
             keep = ~((knn_ind[row] == col[:, None]) & own[row]).any(axis=1)
-            rows.append(row[keep])
-            cols.append(col[keep])
-            dist.append(d[keep])
-        graph = sparse.csr_matrix(
-            (np.concatenate(dist), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(X.shape[0], self.n_samples_fit_),
-        )
-        return graph, knn_dist
+            yield row[keep], col[keep], d[keep]
 
     def _precomputed_candidates(self, X):
         if sparse.issparse(X):
