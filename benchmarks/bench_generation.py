@@ -1,6 +1,7 @@
 """The measurements behind DiffusionVAE's generative defaults (issue 9).
 
-Run ``python -m benchmarks.bench_generation [--part detail|walks|all] [--seeds 0 1]``.
+Run ``python -m benchmarks.bench_generation [--part detail|walks|starts|fashion|
+bandwidth|all] [--seeds 0 1] [--n-train 5000|20000] [--fits ...] [--models DIR]``.
 
 ``detail``: Frey faces (1,700 training, 265 held-out images, the benchmark's split)
 at ``n_components=3``: precision, recall, novelty (median distance of samples to the
