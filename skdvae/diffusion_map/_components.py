@@ -275,10 +275,12 @@ def disconnected_coordinates(spectra, stationary, n_components, choose, X=None):
 
 
 def keep_dominant_component(K, labels):
-    """Restrict each kernel row to the component holding most of its weight.
+    """Restrict each kernel row to the component of its largest entry.
 
-    A new point is embedded within one component only; on a training point,
-    whose kernel row never leaves its component, this changes nothing.
+    A new point is embedded within one component only: the one holding the
+    fitted point most similar to it (largest kernel weight). A training
+    point's largest weight is its own, 1, so it keeps its component, also
+    where a cut (``split_gap``) left it kernel weight in another piece.
 
     Parameters
     ----------
@@ -292,12 +294,13 @@ def keep_dominant_component(K, labels):
     K : scipy.sparse.csr_matrix of shape (n_queries, n_fit)
     """
     K = sparse.csr_matrix(K)
-    onehot = sparse.csr_matrix(
-        (np.ones(labels.size), (np.arange(labels.size), labels)),
-        shape=(labels.size, labels.max() + 1),
-    )
-    dominant = np.asarray((K @ onehot).argmax(axis=1)).ravel()
     rows = np.repeat(np.arange(K.shape[0]), np.diff(K.indptr))
+    # Sorted by row, then decreasing weight: each row's first entry is its
+    # largest (rows without entries stay empty).
+    order = np.lexsort((-K.data, rows))
+    filled = np.flatnonzero(np.diff(K.indptr))
+    dominant = np.zeros(K.shape[0], dtype=labels.dtype)
+    dominant[filled] = labels[K.indices[order[K.indptr[filled]]]]
     data = np.where(labels[K.indices] == dominant[rows], K.data, 0.0)
     K = sparse.csr_matrix((data, K.indices, K.indptr), shape=K.shape)
     K.eliminate_zeros()

@@ -286,8 +286,9 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         (``component_selection`` per component) and shared coordinate ``j``
         is the ``j``-th coordinate of the component the point lies in, so
         two circles at ``n_components=2`` are two circles side by side. New
-        points are embedded within the component that holds most of their
-        kernel weight. A connected graph takes the classic path unchanged.
+        points are embedded within the component of the fitted point with
+        the largest kernel weight (a training point: its own). A connected
+        graph takes the classic path unchanged.
     component_offsets_ : ndarray of shape (n_pieces_, n_components_) or None
         Constant displacement of each component (before the ``lambda ** t``
         scaling), a combination of the eigenvalue-1 component indicators: the
