@@ -48,21 +48,16 @@ from benchmarks.data import load_dataset
 from benchmarks.embeddings import embedding_scores
 from benchmarks.measure import measure, save_arrays
 from benchmarks.peers import make_estimator, peer_status
+from benchmarks.scaling_report import (
+    CAP_S,
+    GRID_METHODS,
+    MEMORY_CAP_MB,
+    SETUP_S,
+    TRUST_SAMPLES,
+    render,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_scaling.md"
-CAP_S = 600.0
-MEMORY_CAP_MB = 12 * 1024
-TRUST_SAMPLES = 5000
-GRID_METHODS = (
-    "DiffusionMap",
-    "UMAP",
-    "Isomap",
-    "SpectralEmbedding",
-    "pydiffmap",
-    "datafold",
-    "scanpy",
-    "PHATE",
-)
 TRANSFORM_METHODS = ("DiffusionMap", "UMAP", "UMAP (unseeded, parallel)")
 PROFILES = {
     "full": {
@@ -119,11 +114,13 @@ def _fit(method, data, work, params=None):
         work,
         steps={},
         params=params,
-        timeout=CAP_S,
+        timeout=CAP_S + SETUP_S,
         memory_limit_mb=MEMORY_CAP_MB,
     )
     for path in paths.values():
         Path(path).unlink()
+    if result.ok and result.time_s["fit"] > CAP_S:
+        result.status = "timeout"
     row = {"method": method, "n": len(data.X), "status": result.status}
     row["error"] = result.error
     if result.ok:
@@ -204,13 +201,6 @@ def run_million(n, save, work):
 
 
 # ------------------------------------------------------------------ grid
-def cost_exponent(sizes, times):
-    """Slope of log time against log n (None with fewer than two sizes)."""
-    if len(sizes) < 2:
-        return None
-    return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
-
-
 def run_grid(sizes, save, work, methods=GRID_METHODS, keep=()):
     """Every available method at every size, until it fails or hits the cap.
 
@@ -234,11 +224,6 @@ def run_grid(sizes, save, work, methods=GRID_METHODS, keep=()):
     save("grid", part)
 
 
-# ------------------------------------------------------------- the report
-def _num(value, spec=".3g"):
-    return "-" if value is None else format(value, spec)
-
-
 def _strip(value):
     """Copy of a part without the embeddings (they stay out of the JSON)."""
     if isinstance(value, dict):
@@ -246,152 +231,6 @@ def _strip(value):
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value
-
-
-def _render_transform(part):
-    n_rep = len(part["calls_s"]["DiffusionMap"]) - 1
-    dm_first, *dm_rest = part["calls_s"]["DiffusionMap"]
-    lines = [
-        f"{part['n_new']:,} new points after a {part['n_train']:,}-point Swiss roll "
-        f"fit, one process, calls interleaved; `best` is the fastest of the "
-        f"{n_rep} calls after the first. `transform` of {part['n_new']:,} "
-        "training points differs from `embedding_` by at most "
-        f"{part['reproduction_error']:.1e}.",
-        "",
-        "| method | fit s | first call s | best s | ÷ DiffusionMap (first) "
-        "| ÷ DiffusionMap (best) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, (first, *rest) in part["calls_s"].items():
-        lines.append(
-            f"| {name} | {part['fit_s'][name]:.2f} | {first:.3f} | {min(rest):.3f} "
-            f"| {first / dm_first:.1f}x | {min(rest) / min(dm_rest):.1f}x |"
-        )
-    return lines
-
-
-def _scores(row):
-    return f"{_num(row.get('trustworthiness'), '.4f')} | {_num(row.get('spearman'))}"
-
-
-def _render_landmarks(part):
-    lines = [
-        "Procrustes disparity: to the full embedding of the same points (0: the "
-        "same up to rotation, reflection and scale). Trustworthiness on "
-        f"{TRUST_SAMPLES:,} points; Spearman: of pairwise distances against the "
-        "roll's (arc length, height). Peak: the child process's resident memory.",
-        "",
-        "| n | landmarks | fit s | peak MiB | Procrustes disparity "
-        "| trustworthiness | Spearman |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in part["rows"]:
-        count = "all" if row["n_landmarks"] is None else f"{row['n_landmarks']:,}"
-        if row["status"] != "ok":
-            lines.append(f"| {row['n']:,} | {count} | {row['status']} | | | | |")
-            continue
-        lines.append(
-            f"| {row['n']:,} | {count} | {row['fit_s']:.1f} | {row['peak_mb']:.0f} "
-            f"| {_num(row['procrustes'], '.2g')} | {_scores(row)} |"
-        )
-    return lines
-
-
-def _render_million(part):
-    lines = [
-        "Default settings. Fit: `fit_transform` after the numba warm-up (the "
-        "one-off compilation, reported apart). Peak: the child process's "
-        "resident memory, data included.",
-        "",
-        "| data | n | landmarks | neighbours | eigensolver | fit s | warm-up s "
-        "| peak MiB | trustworthiness | Spearman |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in part["rows"]:
-        if row["status"] != "ok":
-            lines.append(
-                f"| {row['data']} | {row['n']:,} | {row['status']} |" + " |" * 7
-            )
-            continue
-        info = row["info"]
-        lines.append(
-            f"| {row['data']} | {row['n']:,} | {_num(info.get('n_landmarks_'), ',')} "
-            f"| {info.get('neighbors_')} | {info.get('eigen_solver_')} "
-            f"| {row['fit_s']:.1f} | {_num(row['warmup_s'], '.1f')} "
-            f"| {row['peak_mb']:.0f} | {_scores(row)} |"
-        )
-    return lines
-
-
-def _cell(row):
-    if row["status"] == "ok":
-        return f"{row['fit_s']:.1f} s, {row['peak_mb']:.0f} MiB"
-    limits = {"timeout": f"over {CAP_S:g} s", "memory": f"over {MEMORY_CAP_MB:,} MiB"}
-    return limits.get(row["status"], row["status"])
-
-
-def _render_grid(part):
-    sizes = sorted({row["n"] for row in part["rows"]})
-    lines = [
-        "Fit time (`fit_transform`, numba warm-up excluded) and peak resident "
-        f"memory of the child process; each fit capped at {CAP_S:g} s and "
-        f"{MEMORY_CAP_MB:,} MiB. Exponent: slope of log time against log n over "
-        "the sizes a method finished.",
-        "",
-        "| method | " + " | ".join(f"{n:,}" for n in sizes) + " | exponent |",
-        "|---|" + "---|" * (len(sizes) + 1),
-    ]
-    ran = {row["method"] for row in part["rows"]}
-    for method in [m for m in GRID_METHODS if m in ran]:
-        rows = {row["n"]: row for row in part["rows"] if row["method"] == method}
-        done = [row for row in rows.values() if row["status"] == "ok"]
-        slope = cost_exponent([r["n"] for r in done], [r["fit_s"] for r in done])
-        cells = [_cell(rows[n]) if n in rows else "not run" for n in sizes]
-        lines.append(
-            f"| {method} | " + " | ".join(cells) + f" | {_num(slope, '.2f')} |"
-        )
-    for row in part["rows"]:
-        if row["status"] == "error":
-            why = row["error"].strip().splitlines()[-1]
-            lines.append(f"\n{row['method']} at {row['n']:,}: {why}")
-    for method, why in part.get("unavailable", {}).items():
-        lines.append(f"\n{method}: unavailable ({why}).")
-    return lines
-
-
-_TITLES = {
-    "transform": ("Transform speed", _render_transform),
-    "landmarks": ("Landmarks against the full embedding", _render_landmarks),
-    "million": ("One million points", _render_million),
-    "grid": ("Fit time and memory by size", _render_grid),
-}
-
-
-def render(results):
-    """The markdown report of the parts in ``results``."""
-    lines = [
-        "# Scaling benchmark (issue 12)",
-        "",
-        "Written by `python -m benchmarks.bench_scaling` (see its docstring). "
-        "The machine is shared: each part gives the load average (1, 5, 15 "
-        "minutes) before and after it, and ratios come from one run.",
-    ]
-    for name, (title, render_part) in _TITLES.items():
-        if name not in results:
-            continue
-        part = results[name]
-        lines += [
-            "",
-            f"## {title}",
-            "",
-            f"Run at commit {part['commit']}, "
-            f"{part['date']}, {os.cpu_count()} CPUs, OMP_NUM_THREADS "
-            f"{part['omp_num_threads']}; load average before "
-            f"{part['load_before']}, after {part.get('load_after')}.",
-            "",
-        ]
-        lines += render_part(part)
-    return "\n".join(lines) + "\n"
 
 
 def _saver(md_path):
@@ -407,6 +246,7 @@ def _saver(md_path):
             "commit": commit,
             "date": time.strftime("%Y-%m-%d %H:%M"),
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+            "cpus": os.cpu_count(),
         }
         json_path.write_text(json.dumps(results, indent=1) + "\n")
         md_path.write_text(render(results))

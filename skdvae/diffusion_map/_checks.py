@@ -153,8 +153,7 @@ def n_eigenpairs(component_selection, n_candidates, n_components, n_fit):
         return min(max(10, 2 * n_components), n_fit - 2) + 1
     if n_candidates < n_components:
         raise ValueError(
-            f"n_candidates={n_candidates} must be at least "
-            f"n_components={n_components}."
+            f"n_candidates={n_candidates} must be at least n_components={n_components}."
         )
     if n_candidates + 2 > n_fit:
         raise ValueError(

@@ -220,9 +220,10 @@ class NeighborSearch:
 
         :meth:`_exact_candidates` then asks for the ``2 k`` nearest instead of
         ``k`` and runs the radius queries only for the others. Estimated on
-        up to ``_PROBES`` training points (low-dimensional manifolds: about
-        90 % covered, 5-dimensional data: almost none). Brute force is
-        excluded: it costs a pass over the training points per query anyway.
+        up to ``_PROBES`` training points: most are covered on a 2-D manifold,
+        few on data of higher intrinsic dimension, where the ``2 k``-th
+        neighbour lies little beyond the ``k``-th. Brute force is excluded: it
+        costs a pass over the training points per query anyway.
         """
         n = self.n_samples_fit_
         if self.index_._fit_method == "brute" or 2 * self.n_neighbors > n:
