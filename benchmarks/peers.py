@@ -248,6 +248,11 @@ class ScanpyDiffmap(TransformerMixin, BaseEstimator):
     ``n_components + 1`` eigenvectors are computed and that column is dropped.
     scanpy embeds only the cells it was given (no ``transform``).
 
+    scanpy 1.11.5 (the newest release) calls ``getnnz`` on the ``csr_array``
+    of its approximate neighbour graph, a method that scipy 1.15 removed from
+    sparse arrays; :func:`_restore_getnnz` puts the stored-entry count back
+    for that call, so scanpy runs its own code unchanged on scipy 1.17.
+
     Parameters
     ----------
     n_components : int, default=2
@@ -265,6 +270,7 @@ class ScanpyDiffmap(TransformerMixin, BaseEstimator):
         import anndata
         import scanpy as sc
 
+        _restore_getnnz()
         adata = anndata.AnnData(np.asarray(X))
         sc.pp.neighbors(adata, use_rep="X", random_state=self.random_state)
         sc.tl.diffmap(
@@ -276,6 +282,27 @@ class ScanpyDiffmap(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None):
         """Fit and return the training embedding."""
         return self.fit(X).embedding_
+
+
+def _restore_getnnz():
+    """Give scipy's ``csr_array`` the ``getnnz`` scanpy still calls, if missing.
+
+    ``getnnz(axis=1)`` of a CSR array is the number of stored entries per row,
+    ``np.diff(indptr)``; ``getnnz()`` is ``nnz``.
+    """
+    from scipy import sparse
+
+    if hasattr(sparse.csr_array, "getnnz"):
+        return
+
+    def getnnz(self, axis=None):
+        if axis is None:
+            return self.nnz
+        if axis in (1, -1):
+            return np.diff(self.indptr)
+        return np.bincount(self.indices, minlength=self.shape[1])
+
+    sparse.csr_array.getnnz = getnnz
 
 
 def _scanpy(n_components, random_state, params):

@@ -15,6 +15,7 @@ MEMORY_CAP_MB = 12 * 1024
 TRUST_SAMPLES = 5000
 GRID_METHODS = (
     "DiffusionMap",
+    "DiffusionVAE",
     "UMAP",
     "Isomap",
     "SpectralEmbedding",
