@@ -61,8 +61,8 @@ def _same_geometry(A, B):
 
 # Derandomised, without a stored database: every run (and CI) tests the same
 # examples. To explore, set derandomize=False and run with --hypothesis-seed=N
-# and a larger max_examples. Known open failure: seed 13 finds a 10-point
-# component whose Nystrom extension does not reproduce its fitted coordinates.
+# and a larger max_examples (seed 13 found the component of exact duplicates
+# now tested in tests/diffusion_map/test_components.py).
 COMMON = dict(
     deadline=None,
     derandomize=True,

@@ -39,6 +39,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import pdist
 
 from skdvae.diffusion_map._eigensolvers import sign_flip
+from skdvae.diffusion_map._selection import NULL_EIGENVALUE
 from skdvae.exceptions import DisconnectedGraphWarning, _user_stacklevel
 
 __all__ = [
@@ -157,13 +158,11 @@ def _within_coordinates(spectra, weights, n_components, choose, mixing, starts):
     radius = np.zeros(len(spectra))
     novelty = np.full((len(spectra), n_components), np.nan)
     for c, spectrum in enumerate(spectra):
-        values, psi = spectrum.values[1:], spectrum.psi[:, 1:]
+        # Descending: the eigenvalues above NULL_EIGENVALUE are a prefix.
+        usable = 1 + int(np.sum(spectrum.values[1:] > NULL_EIGENVALUE))
+        values, psi = spectrum.values[1:usable], spectrum.psi[:, 1:usable]
         # Small components have fewer usable eigenvectors than coordinates.
-        n_take = min(
-            n_components,
-            max(spectrum.index.size - 2, 1),
-            int(np.sum(values > 0)),
-        )
+        n_take = min(n_components, max(spectrum.index.size - 2, 1), values.size)
         if n_take == 0:
             continue
         mix, nov = choose(psi, values, n_take)

@@ -35,6 +35,13 @@ SELECTION_MAX_SAMPLES = 1000
 # eigenvectors.
 LLR_MIN_SAMPLES = 25
 
+# Eigenvalues below this are zero to rounding (a block of exact duplicates has
+# a rank-one kernel: every non-trivial eigenvalue is 0, returned as about
+# 1e-17). Their eigenvectors are an arbitrary basis of a null space, carry no
+# geometry and cannot be Nystrom-extended (the extension divides by the
+# eigenvalue), so they are never chosen as coordinates.
+NULL_EIGENVALUE = 1e-9
+
 
 def _llr_smoother(features):
     """Leave-one-out local-linear-regression smoother matrix ``H``.
@@ -138,14 +145,15 @@ def choose_coordinates(psi, eigenvalues, n_components, selection, random_state):
     Returns
     -------
     mixing : ndarray of shape (n_candidates, n_components)
-        Unit columns, zero on the rows of non-positive eigenvalues.
+        Unit columns, zero on the rows of eigenvalues at or below
+        ``NULL_EIGENVALUE`` (zero to rounding, or negative).
     novelty : ndarray of shape (n_components,) or None
         See :func:`select_components`; None for the leading eigenvectors.
     """
-    positive = np.flatnonzero(eigenvalues > 0)
+    positive = np.flatnonzero(eigenvalues > NULL_EIGENVALUE)
     if positive.size < n_components:
         raise ValueError(
-            f"Only {positive.size} non-trivial eigenvalues are positive "
+            f"Only {positive.size} non-trivial eigenvalues exceed {NULL_EIGENVALUE:g} "
             f"({eigenvalues}), fewer than n_components={n_components}; the "
             "kernel is too narrow. Increase epsilon or reduce n_components."
         )

@@ -136,6 +136,20 @@ def test_transform_reproduces_the_embedding(circles_model, two_circles, grid):
     np.testing.assert_allclose(dm.transform(grid[0]), dm.embedding_, atol=1e-10)
 
 
+def test_component_of_exact_duplicates_embeds_at_one_point():
+    # Ten copies of one point link only to each other (their adaptive scale is
+    # zero): a component with a rank-one kernel, whose non-trivial eigenvalues
+    # are zero to rounding. Their eigenvectors are an arbitrary null-space
+    # basis and were once used as coordinates (found by hypothesis): the
+    # copies embedded apart and transform did not reproduce them.
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.uniform(0, 10, size=(30, 2)), np.zeros((10, 2))]
+    dm = _fit(X)
+    assert np.bincount(dm.component_labels_).tolist() == [30, 10]
+    np.testing.assert_array_equal(np.ptp(dm.embedding_[30:], axis=0), 0.0)
+    np.testing.assert_allclose(dm.transform(X), dm.embedding_, atol=1e-10)
+
+
 def test_new_points_stay_in_their_component(circles_model, two_circles):
     X, labels = two_circles
     rng = np.random.RandomState(1)
