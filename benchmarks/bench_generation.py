@@ -50,7 +50,6 @@ import contextlib
 import pickle
 import time
 import warnings
-from functools import partial
 from pathlib import Path
 from unittest import mock
 
@@ -247,13 +246,6 @@ def _fitted(name, seed, X, models):
     return model, fit_s
 
 
-def _tempered_emit(temperature, transition, z, generator):
-    """``_walk._emit`` with the detail prior's noise scaled by ``temperature``."""
-    shape = (z.shape[0], transition.n_detail)
-    eps = torch.randn(shape, generator=generator, dtype=z.dtype).to(z.device)
-    return transition.generate(z, temperature * eps)
-
-
 def _walk_sample(model, n, seed, factor=1.0, tree=None, temperature=1.0):
     """``model.sample`` with one lever changed (restored afterwards)."""
     saved = model.walk_bandwidth_
@@ -262,12 +254,9 @@ def _walk_sample(model, n, seed, factor=1.0, tree=None, temperature=1.0):
             stack.enter_context(
                 mock.patch.object(_walk, "use_latent_search", lambda *a: tree)
             )
-        if temperature != 1.0:
-            emit = partial(_tempered_emit, temperature)
-            stack.enter_context(mock.patch.object(_walk, "_emit", emit))
         model.walk_bandwidth_ = saved * factor
         try:
-            return model.sample(n, random_state=seed)
+            return model.sample(n, random_state=seed, detail_temperature=temperature)
         finally:
             model.walk_bandwidth_ = saved
 

@@ -33,13 +33,14 @@ import numpy as np
 import torch
 
 from skdvae.exceptions import _user_stacklevel
+from skdvae.utils._torch import inference_copy, tensor64, torch_threads
 from skdvae.vae._latent_search import (
     LatentSearch,
     nearest_reference,
     use_latent_search,
 )
 
-__all__ = ["LatentSupport", "latent_walk", "warn_off_support"]
+__all__ = ["LatentSupport", "latent_walk", "walk_model", "warn_off_support"]
 
 # Embeddings summed over per walker when the support uses a k-d tree.
 _SUPPORT_NEIGHBORS = 32
@@ -132,15 +133,20 @@ def _noise(shape, generator, like):
     return torch.randn(shape, generator=generator, dtype=like.dtype).to(like.device)
 
 
-def _emit(transition, z, generator):
-    """Decode ``z`` with fresh detail coordinates (if the model has them)."""
+def _emit(transition, z, generator, temperature):
+    """Decode ``z`` with fresh detail coordinates (if the model has them).
+
+    Their standard normal noise is multiplied by ``temperature`` (the noise is
+    drawn whatever its value, so the walk's random stream does not depend on
+    it).
+    """
     eps_u = None
     if transition.n_detail:
-        eps_u = _noise((z.shape[0], transition.n_detail), generator, z)
+        eps_u = temperature * _noise((z.shape[0], transition.n_detail), generator, z)
     return transition.generate(z, eps_u)
 
 
-def _walk_chunk(z, n_steps, transition, support, generator):
+def _walk_chunk(z, n_steps, transition, support, generator, temperature):
     """States of one chunk of walkers, decoded: (n, n_steps + 1, m); acceptances."""
     log_p = support.log_density(z)
     outside = ~torch.isfinite(log_p)
@@ -149,7 +155,7 @@ def _walk_chunk(z, n_steps, transition, support, generator):
         z[outside] = support.nearest(z[outside])
         log_p = support.log_density(z)
     chol = transition.covariance(transition.generate(z))
-    path, accepted = [_emit(transition, z, generator)], 0
+    path, accepted = [_emit(transition, z, generator, temperature)], 0
     for _ in range(n_steps):
         z_new = z + (chol @ _noise(z.shape, generator, z).unsqueeze(-1)).squeeze(-1)
         chol_new = transition.covariance(transition.generate(z_new))
@@ -168,12 +174,20 @@ def _walk_chunk(z, n_steps, transition, support, generator):
         z = torch.where(accept.unsqueeze(-1), z_new, z)
         chol = torch.where(accept[:, None, None], chol_new, chol)
         log_p = torch.where(accept, log_p_new, log_p)
-        path.append(_emit(transition, z, generator))
+        path.append(_emit(transition, z, generator, temperature))
     return torch.stack(path, 1), accepted
 
 
 @torch.no_grad()
-def latent_walk(z_start, n_steps, transition, support, generator, batch_size=16384):
+def latent_walk(
+    z_start,
+    n_steps,
+    transition,
+    support,
+    generator,
+    temperature=1.0,
+    batch_size=16384,
+):
     """Run the Metropolis-Hastings latent walk from every row of ``z_start``.
 
     Parameters
@@ -191,6 +205,9 @@ def latent_walk(z_start, n_steps, transition, support, generator, batch_size=163
     generator : torch.Generator
         CPU generator of all the noise: per step, the proposal, the
         acceptance draw, then the detail coordinates of the emitted points.
+    temperature : float, default=1.0
+        Multiplies the noise of the detail coordinates: 1 draws them from
+        their prior ``p(u | z)``, 0 decodes at its mean.
     batch_size : int, default=16384
         Walkers advanced together (bounds memory). The noise is drawn chunk by
         chunk from one stream, so a walker's path depends on the seed, on
@@ -206,11 +223,63 @@ def latent_walk(z_start, n_steps, transition, support, generator, batch_size=163
     out, accepted = [], 0
     for start in range(0, z_start.shape[0], batch_size):
         chunk = z_start[start : start + batch_size]
-        path, n_accepted = _walk_chunk(chunk, n_steps, transition, support, generator)
+        path, n_accepted = _walk_chunk(
+            chunk, n_steps, transition, support, generator, temperature
+        )
         out.append(path.cpu())
         accepted += n_accepted
     proposals = n_steps * z_start.shape[0]
     return torch.cat(out), accepted / proposals if proposals else float("nan")
+
+
+def walk_model(module, target, n_steps, rng, temperature=1.0, Z=None, index=None):
+    """Walk a fitted model from latent points ``Z`` or around embeddings ``index``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The fitted transition module (copied for inference).
+    target : tuple of (ndarray, ndarray, float)
+        Training embeddings, their stationary weights and the walk bandwidth:
+        the :class:`LatentSupport` of the walk.
+    n_steps : int
+        Steps per walker.
+    rng : numpy.random.RandomState
+        Seeds the walk's torch generator.
+    temperature : float, default=1.0
+        Multiplies the detail noise (:func:`latent_walk`).
+    Z : ndarray of shape (n, D) or None
+        Start points (a warning for those off the support); None draws them
+        around the training embeddings ``index`` instead.
+    index : ndarray of shape (n,) or None
+        Training embeddings around which the start points are drawn (with
+        ``Z=None``).
+
+    Returns
+    -------
+    paths : ndarray of shape (n, n_steps + 1, n_features)
+    acceptance : float
+    """
+    if temperature != 1.0 and module.n_detail == 0:
+        raise ValueError(
+            f"detail_temperature={temperature} has no effect: this model has no "
+            "detail coordinates (n_detail_components=0). Leave detail_temperature "
+            "at 1.0, or fit with n_detail_components > 0."
+        )
+    generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+    transition = inference_copy(module)
+    device = next(transition.parameters()).device
+    support = LatentSupport(*target, device)
+    with torch_threads():
+        if Z is None:
+            z = support.draw(torch.as_tensor(index), generator)
+        else:
+            z = tensor64(Z).to(device)
+            warn_off_support(support, z)
+        paths, acceptance = latent_walk(
+            z, n_steps, transition, support, generator, float(temperature)
+        )
+    return paths.numpy(), acceptance
 
 
 def warn_off_support(support, z):

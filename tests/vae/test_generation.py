@@ -79,16 +79,32 @@ def test_auto_latent_dimension():
 def test_detail_coordinates_make_samples_diverse():
     # Digits at 3 diffusion coordinates: the decoder of z alone returns
     # blurred averages (low recall); detail coordinates recover the spread,
-    # without copying training images.
+    # without copying training images. Their temperature trades fidelity for
+    # spread: at 0 the detail is the prior mean (as without detail).
     X = load_digits().data
     train, test = X[:1400], X[1400:]
-    recall, novelty = {}, {}
+    recall, novelty, models = {}, {}, {}
     nn = NearestNeighbors(n_neighbors=1).fit(train)
     base = np.median(nn.kneighbors(test)[0])
-    for n_detail in (0, 8):
-        model = DiffusionVAE(3, n_detail_components=n_detail, random_state=0)
-        samples = model.fit(train).sample(len(test), random_state=0)
-        recall[n_detail] = precision_recall(test, samples).recall
-        novelty[n_detail] = np.median(nn.kneighbors(samples)[0]) / base
-    assert recall[8] > recall[0] + 0.2
-    assert novelty[8] > 0.5
+    for n_detail, temperature in ((0, 1.0), (8, 1.0), (8, 0.0), (8, 2.0)):
+        if n_detail not in models:
+            model = DiffusionVAE(3, n_detail_components=n_detail, random_state=0)
+            models[n_detail] = model.fit(train)
+        samples = models[n_detail].sample(
+            len(test), random_state=0, detail_temperature=temperature
+        )
+        arm = (n_detail, temperature)
+        recall[arm] = precision_recall(test, samples).recall
+        novelty[arm] = np.median(nn.kneighbors(samples)[0]) / base
+    assert recall[8, 1.0] > recall[0, 1.0] + 0.2
+    assert novelty[8, 1.0] > 0.5
+    assert recall[8, 0.0] < recall[8, 1.0] - 0.2
+    assert novelty[8, 0.0] < novelty[8, 1.0] < novelty[8, 2.0]
+    np.testing.assert_array_equal(
+        models[8].sample(5, random_state=1),
+        models[8].sample(5, random_state=1, detail_temperature=1.0),
+    )
+    with pytest.raises(ValueError, match="n_detail_components=0"):
+        models[0].sample(5, detail_temperature=1.5)
+    with pytest.raises(ValueError, match="detail_temperature"):
+        models[8].walk(X[:2], n_steps=1, detail_temperature=-1.0)

@@ -31,6 +31,31 @@ def _walk(z0, n_steps, chol, reference, weights, bandwidth, seed=0, **kwargs):
     return latent_walk(z0, n_steps, transition, support, generator, **kwargs)
 
 
+class _DetailTransition(_Transition):
+    """Emits the state and its detail draw side by side: ``[z, eps_u]``."""
+
+    def generate(self, z, eps_u=None):
+        return z if eps_u is None else torch.cat([z, eps_u], 1)
+
+
+def test_detail_temperature_scales_only_the_detail_noise():
+    reference = np.random.default_rng(0).normal(size=(50, 2))
+    support = LatentSupport(reference, np.full(50, 1 / 50), 1.0)
+    transition = _DetailTransition(torch.eye(2, dtype=torch.float64), n_detail=3)
+    z0 = torch.as_tensor(reference[:10])
+    paths = {
+        t: latent_walk(z0, 4, transition, support, torch.Generator().manual_seed(0), t)[
+            0
+        ].numpy()
+        for t in (0.0, 1.0, 2.5)
+    }
+    # The same walk whatever the temperature; its detail draws scaled by it.
+    for t in (0.0, 2.5):
+        np.testing.assert_array_equal(paths[t][..., :2], paths[1.0][..., :2])
+        np.testing.assert_allclose(paths[t][..., 2:], t * paths[1.0][..., 2:])
+    assert np.abs(paths[1.0][..., 2:]).min() > 0
+
+
 def test_walk_never_leaves_the_support():
     # Two clusters 10 apart, steps as large as the gap: a walker may jump from
     # one cluster to the other, but every visited point stays within the
