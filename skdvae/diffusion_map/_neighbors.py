@@ -134,8 +134,16 @@ class NeighborSearch:
         self.random_state = random_state
 
     # -- training graph ---------------------------------------------------
-    def fit(self, X):
+    def fit(self, X, reverse=True):
         """Index ``X`` and return each point's ``k`` nearest neighbours.
+
+        Parameters
+        ----------
+        X : array-like
+            Training points (distances among them for ``"precomputed"``).
+        reverse : bool, default=True
+            Prepare the exact reverse-neighbour queries of :meth:`candidates`
+            (exact back end only); without them only :meth:`nearest` answers.
 
         Returns
         -------
@@ -166,7 +174,8 @@ class NeighborSearch:
             graph = self.index_.fit_transform(X)
             indices, distances = _k_smallest_per_row(graph, k)
         self.radius_ = np.asarray(distances[:, -1], dtype=np.float64)
-        if self.backend == "exact":
+        self.indices_ = np.asarray(indices, dtype=np.int64)
+        if self.backend == "exact" and reverse:
             self._index_radius_groups(X)
         return indices, np.asarray(distances, dtype=np.float64)
 
@@ -263,6 +272,27 @@ class NeighborSearch:
         return reach
 
     # -- queries ------------------------------------------------------------
+    def nearest(self, X):
+        """Indices of the ``k`` nearest training points of each new point.
+
+        Exact or approximate as the back end is; ``"precomputed"`` reads them
+        from the rows of distances ``X``.
+
+        Returns
+        -------
+        indices : ndarray of shape (n_queries, n_neighbors)
+            Nearest first.
+        """
+        k = self.n_neighbors
+        if self.backend == "exact":
+            return self.index_.kneighbors(X, return_distance=False)
+        if self.backend == "approximate":
+            return self.index_.query(X, k=k)[0].astype(np.int64)
+        if self.backend == "precomputed" and not sparse.issparse(X):
+            return np.argsort(X, axis=1, kind="stable")[:, :k]
+        graph = X if self.backend == "precomputed" else self.index_.transform(X)
+        return _k_smallest_per_row(graph, k, include_self=False)[0]
+
     def candidates(self, X):
         """Training points that share an edge with each new point.
 

@@ -9,7 +9,6 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -25,6 +24,7 @@ from skdvae.utils._state import unfitted_on_interrupt
 from skdvae.utils._torch import inference_copy, predict, tensor64, torch_threads
 from skdvae.vae import _settings, _stages
 from skdvae.vae._losses import gaussian_kl, gaussian_nll
+from skdvae.vae._neighbors import training_neighbors
 from skdvae.vae._nets import TrainingInterrupted
 from skdvae.vae._prior import global_scale, mean_step_variance, prior_cholesky
 from skdvae.vae._scaling import fit_data_scale, from_model_units, to_model_units
@@ -431,12 +431,16 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         settings = _settings.training_settings(
             params, X.shape[1], len(X_train), self.n_components
         )
-        self._neighbors = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(X_train)
-        index = self._neighbors.kneighbors(X_train, return_distance=False)
         with torch_threads():
-            degree = None
+            degree, neighbors = None, None
             if not warm:
-                degree = self._fit_encoder(X_train, X_val, index, settings, seeds)
+                degree, neighbors = self._fit_encoder(X_train, X_val, settings, seeds)
+            if neighbors is None:  # SpectralNet, landmarks, or a warm start
+                neighbors = training_neighbors(
+                    X_train, self.n_neighbors_, random_state=seeds.diffusion_map
+                )
+            self._neighbors = neighbors
+            index = neighbors.indices_
             if degree is None:  # landmarks, or new data in a warm start
                 degree = _stages.training_degree(
                     X_train, self.n_neighbors_, self.alpha, self.diffusion_map_
@@ -448,15 +452,19 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self._dtype = X.dtype
         return self
 
-    def _fit_encoder(self, X_train, X_val, index, settings, seeds):
-        """Stage 1: the encoder mean; returns the training degrees or None."""
+    def _fit_encoder(self, X_train, X_val, settings, seeds):
+        """Stage 1: the encoder mean; the training degrees and neighbour search.
+
+        Either is None where stage 1 does not provide it (landmarks; the
+        SpectralNet route has no neighbour search of its own).
+        """
         self.encoder_route_ = self.encoder
         if self.encoder == "diffusion_map":
             dm_params = _settings.diffusion_map_params(
                 {**self.get_params(), "n_neighbors": self.n_neighbors_}
             )
             fitted = _stages.fit_regression_encoder(
-                X_train, X_val, index, settings, seeds, dm_params
+                X_train, X_val, settings, seeds, dm_params
             )
         else:
             if self.n_components == "auto":
@@ -474,7 +482,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.n_components_ = len(fitted.eigenvalues)
         self.encoder_n_iter_ = len(fitted.net.history)
         self.encoder_loss_curve_ = list(fitted.net.history[:, "train_loss"])
-        return fitted.degree
+        return fitted.degree, fitted.neighbors
 
     def _fit_transition(self, X_train, X_val, index, settings, seeds, warm):
         """Stage 2: covariance head and decoder, the encoder mean frozen."""
@@ -500,7 +508,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         valid = None
         if X_val is not None:
             E_val = predict(self._encoder, X_val)
-            index_val = self._neighbors.kneighbors(X_val, return_distance=False)
+            index_val = self._neighbors.nearest(X_val)
             prior_val = prior_cholesky(E_val, index_val, E, self.covariance_floor_)
             valid = _stages.transition_validation(
                 X_val, E_val, prior_val, seeds.validation_noise, settings.n_detail
@@ -638,7 +646,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X = self._validate_X(X)
         mu = predict(self._encoder, X)
         chol = predict(self._covariance, X)
-        index = self._neighbors.kneighbors(X, return_distance=False)
+        index = self._neighbors.nearest(X)
         prior = prior_cholesky(mu, index, self.embedding_, self.covariance_floor_)
         module = inference_copy(self.net_.module_).cpu()
         with torch.no_grad(), torch_threads():

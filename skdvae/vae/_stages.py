@@ -28,11 +28,13 @@ from sklearn.neighbors import NearestNeighbors
 from skdvae.diffusion_map import DiffusionMap
 from skdvae.diffusion_map._graph import alpha_normalize, build_kernel_graph
 from skdvae.diffusion_map._kernels import adaptive_neighbor
+from skdvae.diffusion_map._neighbors import NeighborSearch
 from skdvae.diffusion_map._pieces import same_piece_neighbors
 from skdvae.utils._torch import as_tensor, predict, private_torch_rng
 from skdvae.vae import _nets
 from skdvae.vae._latent_search import LatentSearch, use_latent_search
 from skdvae.vae._modules import EncoderMean, SpectralNetModule, TransitionModule
+from skdvae.vae._neighbors import training_neighbors
 from skdvae.vae._prior import global_scale, mean_step_variance
 from skdvae.vae._spectralnet import padded_rows, rayleigh_ritz
 
@@ -83,6 +85,7 @@ class EncoderFit(NamedTuple):
     diffusion_map: DiffusionMap | None
     eigenvalues: np.ndarray
     degree: np.ndarray | None
+    neighbors: NeighborSearch | None = None
 
 
 def validation_split(X, n_validation, seed):
@@ -133,7 +136,7 @@ def _net(settings, net_class, module_class, stage, seed, n_features, **options):
 
 
 # ------------------------------------------------------------------ stage 1
-def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
+def fit_regression_encoder(X_train, X_val, settings, seeds, dm_params):
     """Stage 1, regression route: psi~ regresses on DiffusionMap coordinates.
 
     Parameters
@@ -142,9 +145,6 @@ def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
         Training points.
     X_val : ndarray or None
         Validation points (``early_stopping``), or None.
-    index : ndarray of shape (n, k)
-        Data-space neighbours of each training point (the error is measured in
-        units of one walk step of the targets).
     settings : skdvae.vae._settings.TrainingSettings
     seeds : Seeds
         Uses ``seeds.diffusion_map`` and ``seeds.encoder``.
@@ -155,7 +155,10 @@ def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
     Returns
     -------
     EncoderFit
-        ``degree`` is None when the diffusion map was fitted on landmarks.
+        ``degree`` is None when the diffusion map was fitted on landmarks;
+        ``neighbors`` finds the data-space neighbours of training and new
+        points (:func:`~skdvae.vae._neighbors.training_neighbors`), in whose
+        units of one walk step of the targets the error is measured.
     """
     _say(settings, "stage 1/2: diffusion map, then regression of the encoder mean")
     dm = DiffusionMap(random_state=seeds.diffusion_map, **dm_params).fit(X_train)
@@ -165,8 +168,12 @@ def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
         valid = _nets.BatchDataset(
             {"x": as_tensor(X_val)}, y=as_tensor(dm.transform(X_val))
         )
+    neighbors = training_neighbors(
+        X_train, dm_params["n_neighbors"], dm, seeds.diffusion_map
+    )
     scale = global_scale(Y)
-    step = np.sqrt(mean_step_variance(Y.astype(np.float64), index)) or scale
+    step = np.sqrt(mean_step_variance(Y.astype(np.float64), neighbors.indices_))
+    step = step or scale
     net = _net(
         settings._replace(n_components=Y.shape[1]),
         _nets.EncoderNet,
@@ -182,7 +189,7 @@ def fit_regression_encoder(X_train, X_val, index, settings, seeds, dm_params):
     net.partial_fit(_nets.BatchDataset({"x": as_tensor(X_train)}, y=as_tensor(Y)))
     landmarks = len(dm.stationary_distribution_) != len(X_train)
     degree = None if landmarks else dm.stationary_distribution_
-    return EncoderFit(net, net.module_, dm, dm.eigenvalues_, degree)
+    return EncoderFit(net, net.module_, dm, dm.eigenvalues_, degree, neighbors)
 
 
 def fit_spectralnet_encoder(X_train, settings, seed, n_neighbors, alpha, t):

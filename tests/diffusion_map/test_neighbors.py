@@ -174,3 +174,21 @@ def test_transform_unchanged_by_the_search(swiss_roll_small):
 
     dm._search.candidates = brute
     np.testing.assert_allclose(dm.transform(X_new), Z, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["exact", "precomputed"])
+def test_nearest_lists_the_k_nearest_training_points(backend):
+    rng = np.random.RandomState(0)
+    X, new = rng.normal(size=(200, 3)), rng.normal(size=(30, 3))
+    train, query = (
+        (cdist(X, X), cdist(new, X)) if backend == "precomputed" else (X, new)
+    )
+    search = NeighborSearch(8, backend, "euclidean", None, None, 0)
+    indices, _ = search.fit(train, reverse=False)
+    np.testing.assert_array_equal(search.indices_, indices)
+    expected = np.argsort(cdist(new, X), axis=1, kind="stable")[:, :8]
+    np.testing.assert_array_equal(search.nearest(query), expected)
+    if backend == "precomputed":
+        np.testing.assert_array_equal(
+            search.nearest(sparse.csr_matrix(query)), expected
+        )

@@ -51,7 +51,7 @@ def _final_validation_loss(model, X):
     # The networks work in the model's units (see DiffusionVAE.data_scale_).
     X_val, X_fit = model._to_model(X_val), model._to_model(model.X_fit_)
     E, E_val = model.embedding_, predict(model._encoder, X_val)
-    index = model._neighbors.kneighbors(X_val, return_distance=False)
+    index = model._neighbors.nearest(X_val)
     prior = prior_cholesky(E_val, index, E, model.covariance_floor_)
     valid = _stages.transition_validation(
         X_val, E_val, prior, seeds.validation_noise, model.n_detail_components
