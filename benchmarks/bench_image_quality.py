@@ -86,6 +86,10 @@ class Config:
         ``"l2"`` (rows scaled to unit norm).
     scale : bool
         Whether the ``knn`` pipelines start with ``StandardScaler``.
+    supervised : bool
+        Whether the ``knn`` pipelines pass the training labels to the
+        embedding's ``fit_transform``, as ``Pipeline.fit`` inside
+        ``GridSearchCV`` does: UMAP then runs its supervised variant.
     parts : tuple of str
         Parts the configuration runs in.
     """
@@ -96,6 +100,7 @@ class Config:
     params: dict = field(default_factory=dict)
     pre: tuple = ()
     scale: bool = True
+    supervised: bool = False
     parts: tuple = ("knn", "trust")
 
 
@@ -108,6 +113,13 @@ CONFIGS = (
     Config("raw pixels", "reference", "raw", parts=("knn", "confirm")),
     Config("PCA", "reference", "pca", parts=("knn", "confirm", "trust")),
     Config("UMAP", "reference", "umap", parts=_MAIN),
+    Config(
+        "UMAP given y (section 4)",
+        "reference",
+        "umap",
+        supervised=True,
+        parts=("knn", "confirm"),
+    ),
     Config("UMAP, no scaler", "reference", "umap", scale=False, parts=("knn",)),
     Config("raw, no scaler", "reference", "raw", scale=False, parts=("knn",)),
     _dm("defaults", "defaults", parts=_MAIN),
@@ -168,13 +180,13 @@ def make_embedding(config, n_components, random_state=0):
     return pre + [est.set_params(**config.params)]
 
 
-def _fit_embed(steps, X_train, X_test=None):
+def _fit_embed(steps, X_train, X_test=None, y_train=None):
     """Fit the steps on ``X_train``; return both embeddings and the fit time."""
     if not steps:
         return X_train, X_test, 0.0
     pipe = make_pipeline(*steps)
     start = time.perf_counter()
-    Z_train = pipe.fit_transform(X_train)
+    Z_train = pipe.fit_transform(X_train, y_train)
     elapsed = time.perf_counter() - start
     Z_test = None if X_test is None else pipe.transform(X_test)
     return Z_train, Z_test, elapsed
@@ -209,7 +221,8 @@ def cv_accuracy(config, X, y, cv_seed=0):
         )
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
-            Z_tr, Z_te, elapsed = _fit_embed(steps, X[tr], X[te])
+            y_fit = y[tr] if config.supervised else None
+            Z_tr, Z_te, elapsed = _fit_embed(steps, X[tr], X[te], y_fit)
         caught |= {type(m.message).__name__ for m in w if _counts(m)}
         times.append(elapsed)
         for i, k in enumerate(KNN_K):
@@ -304,7 +317,7 @@ def _tasks(quick):
     return tasks
 
 
-def run(configs, parts, quick, store, log=print):
+def run(configs, parts, quick, store, log=print, resume=False):
     """Measure ``configs`` in ``parts``, saving each row into ``store``.
 
     Parameters
@@ -319,6 +332,8 @@ def run(configs, parts, quick, store, log=print):
         Rows keyed by ``"config | dataset"``; updated in place.
     log : callable, default=print
         Progress output.
+    resume : bool, default=False
+        Skip the rows ``store`` already holds without an error.
     """
     for part, label, X, y, kind, seed in _tasks(quick):
         if part not in parts:
@@ -326,26 +341,38 @@ def run(configs, parts, quick, store, log=print):
         for config in configs:
             if part not in config.parts:
                 continue
+            key = f"{config.name} | {label}"
+            if resume and key in store and "error" not in store[key]:
+                continue
             start = time.perf_counter()
-            if kind == "cv":
-                row = cv_accuracy(config, X, y, cv_seed=seed)
-            elif kind == "trust":
-                row = trust_scores(config, X)
-            else:
-                row = trust_scores(config, X, dims=(2,), seeds=(0,))
+            try:
+                if kind == "cv":
+                    row = cv_accuracy(config, X, y, cv_seed=seed)
+                elif kind == "trust":
+                    row = trust_scores(config, X)
+                else:
+                    row = trust_scores(config, X, dims=(2,), seeds=(0,))
+            except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+                row = {"error": f"{type(exc).__name__}: {exc}", "warnings": []}
             row.update(part=part, dataset=label, config=config.name)
             row.update(lever=config.lever, seconds=time.perf_counter() - start)
-            store[f"{config.name} | {label}"] = row
+            store[key] = row
             log(f"{part} {label} {config.name}: {_summary(row)}")
 
 
 def _summary(row):
+    if "error" in row:
+        return row["error"]
     keys = ("accuracy", "trust_2", "trust_8", "fit_s", "fit_s_2", "seconds")
     return ", ".join(f"{k}={row[k]:.4f}" for k in keys if k in row)
 
 
 def _cell(row, key, fmt=".3f"):
-    if row is None or key not in row:
+    if row is None:
+        return "-"
+    if "error" in row:
+        return "failed (below)"
+    if key not in row:
         return "-"
     if f"{key}_std" in row:
         return f"{row[key]:{fmt}} ± {row[key + '_std']:{fmt}}"
@@ -425,6 +452,10 @@ def render(store, meta, notes=""):
     for part, title, columns in sections:
         if any(r["part"] == part for r in store.values()):
             out += ["", f"## {title}", "", _table(store, part, columns)]
+    failed = [r for r in store.values() if "error" in r]
+    if failed:
+        out += ["", "## Failures", ""]
+        out += [f"- {r['config']}, {r['dataset']}: {r['error']}" for r in failed]
     out += ["", "## What the numbers say", "", notes.strip() or "(pending)", ""]
     return "\n".join(out)
 
@@ -463,6 +494,9 @@ def main(argv=None):
     parser.add_argument("--parts", default=",".join(PARTS))
     parser.add_argument("--configs", default="", help="names, ';'-separated")
     parser.add_argument("--quick", action="store_true", help="small data, seconds")
+    parser.add_argument(
+        "--resume", action="store_true", help="skip rows the JSON already holds"
+    )
     args = parser.parse_args(argv)
     json_path = args.json or OUTPUT / "bench_image_quality.json"
     store = json.loads(json_path.read_text()) if json_path.exists() else {}
@@ -482,7 +516,8 @@ def main(argv=None):
         json_path.write_text(json.dumps({"_meta": meta, **store}, indent=1))
         args.out.write_text(render(store, meta, notes))
 
-    run(configs, parts, args.quick, store, log=lambda s: (print(s, flush=True), save()))
+    log = lambda s: (print(s, flush=True), save())  # noqa: E731
+    run(configs, parts, args.quick, store, log=log, resume=args.resume)
     save()
 
 
