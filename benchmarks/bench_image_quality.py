@@ -126,6 +126,8 @@ CONFIGS = (
     _dm("metric=cosine", "metric", metric="cosine"),
     _dm("metric=correlation", "metric", metric="correlation"),
     Config("L2-normalised rows", "metric", pre=("l2",)),
+    _dm("n_neighbors=5", "n_neighbors", n_neighbors=5),
+    _dm("n_neighbors=7", "n_neighbors", n_neighbors=7),
     _dm("n_neighbors=10", "n_neighbors", n_neighbors=10),
     _dm("n_neighbors=30", "n_neighbors", n_neighbors=30),
     _dm("n_neighbors=60", "n_neighbors", n_neighbors=60),
@@ -262,13 +264,15 @@ def trust_scores(config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS):
     -------
     row : dict
         Per dimension ``d``: ``trust_d`` (mean over subsamples),
-        ``trust_d_std``, ``trust_d_each`` and ``fit_s_d``; ``warnings``.
+        ``trust_d_std``, ``trust_d_each``, ``fit_s_d`` and for DiffusionMap
+        the eigenvalues of its coordinates, ``eigenvalues_d``; ``warnings``.
     """
     row, caught = {}, set()
     for dim in dims:
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
-            Z, _, elapsed = _fit_embed(make_embedding(config, dim), X)
+            steps = make_embedding(config, dim)
+            Z, _, elapsed = _fit_embed(steps, X)
         caught |= {type(m.message).__name__ for m in w if _counts(m)}
         each = []
         for seed in seeds:
@@ -283,6 +287,8 @@ def trust_scores(config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS):
                 f"fit_s_{dim}": elapsed,
             }
         )
+        if hasattr(steps[-1], "eigenvalues_"):
+            row[f"eigenvalues_{dim}"] = steps[-1].eigenvalues_.round(5).tolist()
     row["warnings"] = sorted(caught)
     return row
 
