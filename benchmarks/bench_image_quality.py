@@ -142,6 +142,32 @@ CONFIGS = (
     _dm("epsilon=bgh", "epsilon", epsilon="bgh"),
     Config("PCA to 50 first", "PCA 50", pre=("pca50",)),
     Config("no scaler", "scaler (knn only)", scale=False, parts=("knn",)),
+    # Combinations, chosen from the rows above on the seed-0 splits; the
+    # "confirm" and "trust60k" parts test them on data they were not chosen on.
+    _dm(
+        "k=10, first",
+        "combination",
+        parts=_MAIN,
+        n_neighbors=10,
+        component_selection="first",
+    ),
+    _dm(
+        "k=10, alpha=0, bgh, first",
+        "combination",
+        parts=_MAIN,
+        n_neighbors=10,
+        alpha=0.0,
+        epsilon="bgh",
+        component_selection="first",
+    ),
+    _dm(
+        "cosine, k=10, first",
+        "combination",
+        parts=_MAIN,
+        metric="cosine",
+        n_neighbors=10,
+        component_selection="first",
+    ),
 )
 """Every configuration, in report order."""
 
