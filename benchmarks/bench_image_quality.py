@@ -40,6 +40,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -104,11 +105,14 @@ class Config:
     parts: tuple = ("knn", "trust")
 
 
-def _dm(name, lever, parts=("knn", "trust"), **params):
+_MAIN = ("knn", "confirm", "trust", "trust60k")
+_LEVER = ("knn", "confirm", "trust")
+
+
+def _dm(name, lever, parts=_LEVER, **params):
     return Config(name, lever, params=params, parts=parts)
 
 
-_MAIN = ("knn", "confirm", "trust", "trust60k")
 CONFIGS = (
     Config("raw pixels", "reference", "raw", parts=("knn", "confirm")),
     Config("PCA", "reference", "pca", parts=("knn", "confirm", "trust")),
@@ -125,9 +129,9 @@ CONFIGS = (
     _dm("defaults", "defaults", parts=_MAIN),
     _dm("metric=cosine", "metric", metric="cosine"),
     _dm("metric=correlation", "metric", metric="correlation"),
-    Config("L2-normalised rows", "metric", pre=("l2",)),
+    Config("L2-normalised rows", "metric", pre=("l2",), parts=_LEVER),
     _dm("n_neighbors=5", "n_neighbors", n_neighbors=5),
-    _dm("n_neighbors=7", "n_neighbors", n_neighbors=7),
+    _dm("n_neighbors=7", "n_neighbors", parts=_MAIN, n_neighbors=7),
     _dm("n_neighbors=10", "n_neighbors", n_neighbors=10),
     _dm("n_neighbors=30", "n_neighbors", n_neighbors=30),
     _dm("n_neighbors=60", "n_neighbors", n_neighbors=60),
@@ -135,12 +139,12 @@ CONFIGS = (
     _dm("t=0.5", "t", t=0.5),
     _dm("t=2", "t", t=2.0),
     _dm("t=4", "t", t=4.0),
-    _dm("alpha=0", "alpha", alpha=0.0),
+    _dm("alpha=0", "alpha", parts=_MAIN, alpha=0.0),
     _dm("alpha=0.5", "alpha", alpha=0.5),
     _dm("selection=first", "component_selection", component_selection="first"),
     _dm("adaptive_bandwidth=False", "adaptive_bandwidth", adaptive_bandwidth=False),
     _dm("epsilon=bgh", "epsilon", epsilon="bgh"),
-    Config("PCA to 50 first", "PCA 50", pre=("pca50",)),
+    Config("PCA to 50 first", "PCA 50", pre=("pca50",), parts=_LEVER),
     Config("no scaler", "scaler (knn only)", scale=False, parts=("knn",)),
     # Combinations, chosen from the rows above on the seed-0 splits; the
     # "confirm" and "trust60k" parts test them on data they were not chosen on.
@@ -290,8 +294,9 @@ def trust_scores(config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS):
     -------
     row : dict
         Per dimension ``d``: ``trust_d`` (mean over subsamples),
-        ``trust_d_std``, ``trust_d_each``, ``fit_s_d`` and for DiffusionMap
-        the eigenvalues of its coordinates, ``eigenvalues_d``; ``warnings``.
+        ``trust_d_std`` (with more than one subsample), ``trust_d_each``,
+        ``fit_s_d`` and for DiffusionMap the eigenvalues of its coordinates,
+        ``eigenvalues_d``; ``warnings``.
     """
     row, caught = {}, set()
     for dim in dims:
@@ -305,14 +310,10 @@ def trust_scores(config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS):
             rng = np.random.default_rng(seed)
             idx = np.sort(rng.choice(len(X), min(len(X), TRUST_SAMPLES), False))
             each.append(float(trustworthiness(X[idx], Z[idx], n_neighbors=10)))
-        row.update(
-            {
-                f"trust_{dim}": float(np.mean(each)),
-                f"trust_{dim}_std": float(np.std(each)),
-                f"trust_{dim}_each": each,
-                f"fit_s_{dim}": elapsed,
-            }
-        )
+        row[f"trust_{dim}"] = float(np.mean(each))
+        if len(each) > 1:
+            row[f"trust_{dim}_std"] = float(np.std(each))
+        row.update({f"trust_{dim}_each": each, f"fit_s_{dim}": elapsed})
         if hasattr(steps[-1], "eigenvalues_"):
             row[f"eigenvalues_{dim}"] = steps[-1].eigenvalues_.round(5).tolist()
     row["warnings"] = sorted(caught)
@@ -493,11 +494,18 @@ def render(store, meta, notes=""):
 
 
 def _meta(argv):
+    threads = " ".join(
+        f"{k}={os.environ[k]}"
+        for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
+        if k in os.environ
+    )
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     return {
-        "command": "python -m benchmarks.bench_image_quality " + " ".join(argv),
+        "command": " ".join(
+            [threads, "python -m benchmarks.bench_image_quality", *argv]
+        ).strip(),
         "commit": commit,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
@@ -532,7 +540,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     json_path = args.json or OUTPUT / "bench_image_quality.json"
     store = json.loads(json_path.read_text()) if json_path.exists() else {}
-    meta = store.pop("_meta", []) + [_meta(argv or [])]
+    meta = store.pop("_meta", []) + [_meta(sys.argv[1:] if argv is None else argv)]
     names = {n.strip() for n in args.configs.split(";") if n.strip()}
     unknown = names - {c.name for c in CONFIGS}
     if unknown:
