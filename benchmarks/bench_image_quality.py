@@ -313,10 +313,8 @@ def _fashion_pair(n):
 
 def _tasks(quick):
     """The data of every part: (part, dataset label, X, y, kind, seed)."""
-    digits = load_dataset("digits")
     n_cv, n_trust = (600, 1500) if quick else (N_CV, N_TRUST)
-    if quick:
-        digits = digits.subset(np.arange(600))
+    digits = load_dataset("digits", n_cv if quick else None, 0)
     fashion, other = _fashion_pair(n_cv)
     tasks = [
         ("knn", "digits", digits.X, digits.labels, "cv", 0),
@@ -494,11 +492,8 @@ def _meta(argv):
     }
 
 
-def _old_notes(path):
-    if not path.exists():
-        return ""
-    text = path.read_text()
-    marker = "## What the numbers say\n"
+def _old_notes(path, marker="## What the numbers say\n"):
+    text = path.read_text() if path.exists() else ""
     return text.split(marker, 1)[1] if marker in text else ""
 
 
