@@ -387,7 +387,7 @@ def _cell(row, key, fmt=".3f"):
         return "failed (below)"
     if key not in row:
         return "-"
-    if f"{key}_std" in row:
+    if f"{key}_std" in row and len(row.get(f"{key}_each", "ab")) > 1:
         return f"{row[key]:{fmt}} ± {row[key + '_std']:{fmt}}"
     return f"{row[key]:{fmt}}"
 
