@@ -146,16 +146,19 @@ def _spectral_embedding(n_components, random_state, params):
 
 
 def _umap(n_components, random_state, params):
-    import umap
+    """UMAP, unsupervised also where a Pipeline passes labels (``umap_peer``)."""
+    from benchmarks.umap_peer import UnsupervisedUMAP
 
-    return umap.UMAP(n_components=n_components, random_state=random_state, **params)
+    return UnsupervisedUMAP(
+        n_components=n_components, random_state=random_state, **params
+    )
 
 
 def _umap_parallel(n_components, random_state, params):
     """UMAP without a seed: umap-learn then runs its parallel (faster) code path."""
-    import umap
+    from benchmarks.umap_peer import UnsupervisedUMAP
 
-    return umap.UMAP(n_components=n_components, **params)
+    return UnsupervisedUMAP(n_components=n_components, **params)
 
 
 class PyDiffMap(TransformerMixin, BaseEstimator):

@@ -10,6 +10,11 @@ installed (``pip install ".[docs]"`` or ``".[benchmark]"``), with
 ``umap.UMAP``, as the embedding step before a k-nearest-neighbours classifier
 of the 8 x 8 digits.
 
+A ``Pipeline`` passes the labels to every step's ``fit``. DiffusionMap and
+Isomap ignore them, but ``umap.UMAP.fit(X, y)`` runs supervised UMAP, which
+uses the very labels the classifier is scored on. To compare like with like,
+the example wraps UMAP so that it ignores them.
+
 Without labels, :meth:`skdvae.DiffusionMap.score` (the negative round-trip
 error) lets ``GridSearchCV`` tune the kernel with no scorer at all.
 """
@@ -36,7 +41,14 @@ embedders = {
 try:
     import umap
 
-    embedders["UMAP"] = umap.UMAP(n_components=8, random_state=0, n_jobs=1)
+    class UnsupervisedUMAP(umap.UMAP):
+        """UMAP fitted on X alone: drops the labels the Pipeline passes."""
+
+        def fit(self, X, y=None, *args, **kwargs):
+            """Fit on X; y is ignored."""
+            return super().fit(X, None, *args, **kwargs)
+
+    embedders["UMAP"] = UnsupervisedUMAP(n_components=8, random_state=0, n_jobs=1)
 except ImportError:
     print("umap-learn is not installed: comparing DiffusionMap with Isomap only.")
 
