@@ -34,13 +34,48 @@ __all__ = [
     "kernel_matrix",
     "kernel_rows",
     "markov_rows",
+    "row_shifts",
     "symmetric_conjugate",
 ]
 
 
-def _pair_kernel(sq_dist, rad_a, rad_b, epsilon, scale_a, scale_b):
+# A new point's kernel row is rescaled when its largest Gaussian is below
+# e^-UNDERFLOW_EXPONENT (exp underflows to 0 below about e^-745).
+UNDERFLOW_EXPONENT = 600.0
+
+
+def _pair_kernel(sq_dist, rad_a, rad_b, epsilon, scale_a, scale_b, shift=0.0):
     sq_radius = np.maximum(rad_a, rad_b) ** 2
-    return tapered_gaussian(sq_dist, sq_radius, epsilon, scale_a * scale_b)
+    return tapered_gaussian(sq_dist, sq_radius, epsilon, scale_a * scale_b, shift)
+
+
+def row_shifts(sq_dist, denom, indptr):
+    """Per-row exponent shift that keeps far new points' kernel rows finite.
+
+    A new point farther than about ``sqrt(745 epsilon)`` from every fitted
+    point (a fixed bandwidth and an outlier) has Gaussians that all underflow
+    to 0, so its row would be empty. Multiplying a row by a constant changes
+    neither which component dominates it nor its Markov row
+    (:func:`markov_rows`), so rows whose smallest exponent ``d^2 / denom``
+    exceeds ``UNDERFLOW_EXPONENT`` are evaluated multiplied by
+    ``e^(smallest exponent)``; every other row is unchanged.
+
+    Parameters
+    ----------
+    sq_dist, denom : ndarray of shape (nnz,)
+        Squared distances and ``epsilon s_x s_y`` of the stored entries.
+    indptr : ndarray of shape (n_queries + 1,)
+        Row pointers of the entries; no row is empty.
+
+    Returns
+    -------
+    shift : ndarray of shape (nnz,)
+        The shift of each entry's row, 0 in rows that need none.
+    """
+    exponent = np.where(denom > 0, sq_dist / np.where(denom > 0, denom, 1.0), 0.0)
+    smallest = np.minimum.reduceat(exponent, indptr[:-1])
+    smallest = np.where(smallest > UNDERFLOW_EXPONENT, smallest, 0.0)
+    return np.repeat(smallest, np.diff(indptr))
 
 
 def kernel_matrix(indices, distances, radius, epsilon, scales=None):
@@ -98,6 +133,8 @@ def kernel_rows(graph, radius, radius_fit, epsilon, scales=None, scales_fit=None
     Returns
     -------
     K : scipy.sparse.csr_matrix of shape (n_queries, n_fit)
+        Each row up to a positive factor (:func:`row_shifts`), which the
+        Markov rows do not see.
     """
     graph = sparse.csr_matrix(graph)
     rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
@@ -106,8 +143,10 @@ def kernel_rows(graph, radius, radius_fit, epsilon, scales=None, scales_fit=None
         s_q, s_f = 1.0, 1.0
     else:
         s_q, s_f = scales[rows], scales_fit[cols]
+    sq_dist = graph.data**2
+    shift = row_shifts(sq_dist, epsilon * s_q * s_f, graph.indptr)
     values = _pair_kernel(
-        graph.data**2, radius[rows], radius_fit[cols], epsilon, s_q, s_f
+        sq_dist, radius[rows], radius_fit[cols], epsilon, s_q, s_f, shift
     )
     K = sparse.csr_matrix((values, cols, graph.indptr.copy()), shape=graph.shape)
     K.eliminate_zeros()

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-def tapered_gaussian(sq_dist, sq_radius, epsilon, scale=1.0):
+def tapered_gaussian(sq_dist, sq_radius, epsilon, scale=1.0, shift=0.0):
     """Evaluate the tapered Gaussian kernel on squared distances.
 
     Parameters
@@ -48,6 +48,10 @@ def tapered_gaussian(sq_dist, sq_radius, epsilon, scale=1.0):
         Kernel bandwidth (the ``epsilon`` of ``exp(-d^2 / epsilon)``).
     scale : float or ndarray, default=1.0
         Product of the per-point bandwidth scales ``s_x s_y``.
+    shift : float or ndarray, default=0.0
+        Added to both exponents: the values are multiplied by ``e^shift``
+        (not the degenerate ones below), which keeps a row whose every
+        Gaussian underflows representable (:func:`row_shifts`).
 
     Returns
     -------
@@ -59,7 +63,7 @@ def tapered_gaussian(sq_dist, sq_radius, epsilon, scale=1.0):
     denom = np.broadcast_to(epsilon * scale, np.shape(sq_dist))
     degenerate = (sq_radius <= 0) | (denom <= 0)
     safe = np.where(degenerate, 1.0, denom)
-    values = np.exp(-sq_dist / safe) - np.exp(-sq_radius / safe)
+    values = np.exp(shift - sq_dist / safe) - np.exp(shift - sq_radius / safe)
     # A point with n_neighbors exact duplicates has radius 0, and one with as
     # many duplicates as its scale neighbour has scale 0: it links to its
     # duplicates only, with weight 1, instead of vanishing.

@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from skdvae import DiffusionMap
 from skdvae.datasets import make_circle, make_sphere
+from skdvae.diffusion_map import _graph as graph_module
 from skdvae.diffusion_map._graph import build_kernel_graph
 from skdvae.diffusion_map._kernels import adaptive_neighbor, bgh_bandwidth
 
@@ -48,3 +50,36 @@ def test_adaptive_neighbor_rule():
     assert adaptive_neighbor(15, True) == 7
     assert adaptive_neighbor(5, True) == 4
     assert adaptive_neighbor(15, False) is None
+
+
+def test_far_new_points_keep_their_markov_row():
+    # A row multiplied by a constant has the same Markov row. Adding c to
+    # every squared distance and squared radius of a row multiplies its
+    # tapered Gaussians by e^(-c / epsilon); at c = 800 epsilon they would all
+    # underflow to 0 (an empty row), and the row shift keeps them.
+    rng = np.random.RandomState(0)
+    epsilon, n_fit = 2.0, 6
+    d = np.sort(rng.uniform(0.5, 2.0, n_fit))
+    radius = np.array([2.5])
+    radius_fit = rng.uniform(0.5, 1.0, n_fit)
+    degree = rng.uniform(1.0, 3.0, n_fit)
+
+    def row(offset):
+        graph = sparse.csr_matrix(
+            (np.sqrt(d**2 + offset), np.arange(n_fit), [0, n_fit]), shape=(1, n_fit)
+        )
+        K = graph_module.kernel_rows(
+            graph, np.sqrt(radius**2 + offset), radius_fit, epsilon
+        )
+        return graph_module.markov_rows(K, degree, 0.5).toarray()
+
+    near = row(0.0)
+    assert np.all(near > 0)
+    np.testing.assert_allclose(row(800 * epsilon), near, rtol=1e-9)
+    np.testing.assert_allclose(row(5000 * epsilon), near, rtol=1e-9)
+
+
+def test_rows_within_range_are_not_shifted():
+    sq_dist = np.array([1.0, 4.0, 2.0, 1300.0, 1400.0])
+    shift = graph_module.row_shifts(sq_dist, np.full(5, 2.0), np.array([0, 3, 5]))
+    np.testing.assert_array_equal(shift, [0.0, 0.0, 0.0, 650.0, 650.0])
