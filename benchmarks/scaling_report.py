@@ -167,6 +167,8 @@ def _render_grid(part):
         lines.append(
             f"| {method} | " + " | ".join(cells) + f" | {_num(slope, '.2f')} |"
         )
+    if part.get("note"):
+        lines.append(f"\n{part['note']}")
     loads = [row["load"][0] for row in part["rows"] if "load" in row]
     if loads:
         lines.append(
