@@ -5,9 +5,10 @@ step scale of stage 1 use the ``k`` nearest training points of each training,
 validation and scored point. On the regression route the diffusion map has
 already found them: its neighbour search is reused when it indexed the same
 training points with the same ``k`` and the Euclidean metric, so no second
-kNN graph is built (an exact one of 70,000 images of 784 pixels costs minutes
-on two cores). Otherwise DiffusionVAE indexes the points itself, exactly or
-approximately by :class:`skdvae.DiffusionMap`'s ``neighbors="auto"`` rule.
+kNN graph is built (an exact one costs a pass over all training points per
+point: quadratic in their number). Otherwise DiffusionVAE indexes the points
+itself, exactly or approximately by :class:`skdvae.DiffusionMap`'s
+``neighbors="auto"`` rule.
 """
 
 from skdvae.diffusion_map._checks import resolve_backend
@@ -48,7 +49,8 @@ def training_neighbors(X, n_neighbors, diffusion_map=None, random_state=0):
     -------
     search : skdvae.diffusion_map._neighbors.NeighborSearch
         Fitted: ``indices_`` holds each training point's neighbours (itself
-        first) and :meth:`~NeighborSearch.nearest` those of new points.
+        included) and :meth:`~NeighborSearch.nearest` finds those of new
+        points.
     """
     search = getattr(diffusion_map, "_search", None)
     if _reusable(search, X.shape[0], n_neighbors):
