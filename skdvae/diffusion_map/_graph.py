@@ -65,7 +65,7 @@ def row_shifts(sq_dist, denom, indptr):
     sq_dist, denom : ndarray of shape (nnz,)
         Squared distances and ``epsilon s_x s_y`` of the stored entries.
     indptr : ndarray of shape (n_queries + 1,)
-        Row pointers of the entries; no row is empty.
+        Row pointers of the entries (empty rows get no shift).
 
     Returns
     -------
@@ -73,9 +73,13 @@ def row_shifts(sq_dist, denom, indptr):
         The shift of each entry's row, 0 in rows that need none.
     """
     exponent = np.where(denom > 0, sq_dist / np.where(denom > 0, denom, 1.0), 0.0)
-    smallest = np.minimum.reduceat(exponent, indptr[:-1])
+    counts = np.diff(indptr)
+    filled = counts > 0
+    smallest = np.zeros(counts.size)
+    # Each filled row reduces up to the next filled row's start: its own entries.
+    smallest[filled] = np.minimum.reduceat(exponent, indptr[:-1][filled])
     smallest = np.where(smallest > UNDERFLOW_EXPONENT, smallest, 0.0)
-    return np.repeat(smallest, np.diff(indptr))
+    return np.repeat(smallest, counts)
 
 
 def kernel_matrix(indices, distances, radius, epsilon, scales=None):

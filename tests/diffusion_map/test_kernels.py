@@ -83,3 +83,7 @@ def test_rows_within_range_are_not_shifted():
     sq_dist = np.array([1.0, 4.0, 2.0, 1300.0, 1400.0])
     shift = graph_module.row_shifts(sq_dist, np.full(5, 2.0), np.array([0, 3, 5]))
     np.testing.assert_array_equal(shift, [0.0, 0.0, 0.0, 650.0, 650.0])
+    # Empty rows (every candidate at the truncation radius) anywhere.
+    indptr = np.array([0, 0, 3, 3, 5, 5])
+    shift = graph_module.row_shifts(sq_dist, np.full(5, 2.0), indptr)
+    np.testing.assert_array_equal(shift, [0.0, 0.0, 0.0, 650.0, 650.0])
