@@ -771,14 +771,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Also return the fraction of accepted steps (it scales how fast
             the walk moves).
         detail_temperature : float >= 0, default=1.0
-            Multiplies the noise of the detail coordinates ``u ~ p(u | z)``:
-            1 draws them from their learned prior, 0 decodes every point at
-            the prior mean (the detail of :meth:`inverse_transform`). Above 1
-            samples spread beyond the training data's detail: more diverse,
-            less faithful (Fashion-MNIST, 20,000 images: recall 0.35 and
-            precision 0.98 at 1, 0.61 and 0.83 at 1.5; the VDAE design note,
-            "Detail coordinates"). Only for models with detail coordinates
-            (``n_detail_components > 0``).
+            Multiplies the noise of the detail coordinates of every visited
+            point, as in :meth:`sample`.
 
         Returns
         -------
