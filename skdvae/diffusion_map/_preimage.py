@@ -31,17 +31,22 @@ class LocalLinearPreimage:
         self.ridge = ridge
 
     def fit(self, coords, X):
-        """Store the pairs and index the coordinates."""
+        """Store the pairs and index the coordinates.
+
+        ``X`` is kept in its floating dtype (float32 data is not copied to
+        float64); the regression itself runs in float64, a chunk at a time.
+        """
         self.coords_ = np.asarray(coords, dtype=np.float64)
-        self.X_ = np.asarray(X, dtype=np.float64)
+        X = np.asarray(X)
+        self.X_ = X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
         k = min(self.n_neighbors, self.coords_.shape[0])
         self.index_ = NearestNeighbors(n_neighbors=k).fit(self.coords_)
         return self
 
     def predict(self, coords):
-        """Pre-images of ``coords``, shape ``(n_queries, n_features)``."""
+        """Pre-images of ``coords``: ``(n_queries, n_features)``, dtype of ``X``."""
         coords = np.asarray(coords, dtype=np.float64)
-        out = np.empty((coords.shape[0], self.X_.shape[1]))
+        out = np.empty((coords.shape[0], self.X_.shape[1]), dtype=self.X_.dtype)
         k = self.index_.n_neighbors
         chunk = max(1, 2_000_000 // (k * max(self.X_.shape[1], 1)))
         for start in range(0, coords.shape[0], chunk):

@@ -13,6 +13,7 @@ import torch
 
 __all__ = [
     "as_tensor",
+    "batches",
     "inference_copy",
     "predict",
     "private_torch_rng",
@@ -95,6 +96,14 @@ def inference_copy(module):
     return copy.deepcopy(module).to(torch.float64).eval()
 
 
+def batches(n_rows):
+    """Slices of ``INFERENCE_BATCH`` consecutive rows covering ``n_rows``."""
+    return [
+        slice(start, start + INFERENCE_BATCH)
+        for start in range(0, n_rows, INFERENCE_BATCH)
+    ]
+
+
 def predict(module, A, method="forward"):
     """Apply ``module.<method>`` to the rows of ``A``, in float64, eval mode.
 
@@ -120,8 +129,5 @@ def predict(module, A, method="forward"):
     fn = getattr(module, method)
     device = next(module.parameters()).device
     with torch.no_grad(), torch_threads():
-        out = [
-            fn(tensor64(A[i : i + INFERENCE_BATCH]).to(device)).cpu()
-            for i in range(0, len(A), INFERENCE_BATCH)
-        ]
+        out = [fn(tensor64(A[rows]).to(device)).cpu() for rows in batches(len(A))]
     return torch.cat(out).numpy()

@@ -21,13 +21,13 @@ from skdvae.utils._sklearn_compat import (
     validate_params,
 )
 from skdvae.utils._state import unfitted_on_interrupt
-from skdvae.utils._torch import inference_copy, predict, tensor64, torch_threads
+from skdvae.utils._torch import predict, torch_threads
 from skdvae.vae import _settings, _stages
-from skdvae.vae._losses import gaussian_kl, gaussian_nll
 from skdvae.vae._neighbors import training_neighbors
 from skdvae.vae._nets import TrainingInterrupted
 from skdvae.vae._prior import global_scale, mean_step_variance, prior_cholesky
 from skdvae.vae._scaling import fit_data_scale, from_model_units, to_model_units
+from skdvae.vae._score import one_step_elbo
 from skdvae.vae._walk import walk_model
 
 __all__ = ["DiffusionVAE"]
@@ -208,7 +208,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         on the regression route, those found by the Rayleigh-Ritz step on
         the SpectralNet route.
     embedding_ : ndarray of shape (n_samples_fit, n_components)
-        ``transform`` of the training data (float64).
+        ``transform`` of the training data, in the dtype of ``X`` (float32
+        data gives a float32 embedding, as in :class:`DiffusionMap`).
     stationary_distribution_ : ndarray of shape (n_samples_fit,)
         Stationary distribution of the diffusion random walk over the
         training points; :meth:`sample` draws its start points from it.
@@ -489,7 +490,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if self.verbose:
             print("[DiffusionVAE] stage 2/2: covariance network and decoder")
         E = predict(self._encoder, X_train)
-        self.embedding_ = E
+        self.embedding_ = E.astype(X_train.dtype)
         step_variance = mean_step_variance(E, index)
         self.covariance_floor_ = self.covariance_floor * (
             step_variance or global_scale(E) ** 2
@@ -648,15 +649,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         chol = predict(self._covariance, X)
         index = self._neighbors.nearest(X)
         prior = prior_cholesky(mu, index, self.embedding_, self.covariance_floor_)
-        module = inference_copy(self.net_.module_).cpu()
-        with torch.no_grad(), torch_threads():
-            x_hat, detail_kl = module.reconstruct(tensor64(X), tensor64(mu))
-            decoder = module.decoder
-            nll = gaussian_nll(
-                tensor64(X), x_hat, decoder.log_noise_var, decoder.out_scale
-            )
-            kl = gaussian_kl(torch.as_tensor(chol), torch.as_tensor(prior))
-            elbo = -(nll + self.kl_weight * kl + detail_kl).numpy()
+        elbo = one_step_elbo(self.net_.module_, X, mu, chol, prior, self.kl_weight)
         # The density of X in its own units: the Jacobian of the standardisation.
         return elbo - X.shape[1] * np.log(self.data_scale_)
 

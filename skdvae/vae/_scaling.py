@@ -7,11 +7,24 @@ by ``c`` give the same networks and samples multiplied by ``c``. One scale for
 all features keeps the geometry (distances, hence the kernel graph) up to that
 factor; scaling features separately would change the manifold, and is left to
 the user (a :class:`~sklearn.preprocessing.StandardScaler` in a pipeline).
+
+The conversions run over blocks of rows, so float32 data is never copied
+whole in float64: the extra memory is one block, whatever the number of
+samples.
 """
 
 import numpy as np
 
 __all__ = ["fit_data_scale", "from_model_units", "to_model_units"]
+
+# Entries per block of rows converted at a time (8 MiB in float64).
+BLOCK_ENTRIES = 2**20
+
+
+def _row_blocks(X):
+    """Slices of consecutive rows of ``X``, about ``BLOCK_ENTRIES`` entries each."""
+    rows = max(1, BLOCK_ENTRIES // max(X.shape[1], 1))
+    return [slice(start, start + rows) for start in range(0, X.shape[0], rows)]
 
 
 def fit_data_scale(X):
@@ -36,16 +49,19 @@ def fit_data_scale(X):
     ValueError
         If all samples are identical: there is no manifold to learn.
     """
-    X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    deviation = X - mean
-    largest = float(np.abs(deviation).max())
+    X = np.asarray(X)
+    mean = X.mean(axis=0, dtype=np.float64)
+    blocks = _row_blocks(X)
+    largest = max(float(np.abs(X[rows] - mean).max()) for rows in blocks)
     if largest == 0.0:
         raise ValueError(
             f"All {X.shape[0]} training samples are identical; DiffusionVAE "
             "needs at least two distinct samples."
         )
-    scale = largest * float(np.sqrt(np.mean((deviation / largest) ** 2)))
+    square_sum = sum(
+        float(np.sum(((X[rows] - mean) / largest) ** 2)) for rows in blocks
+    )
+    scale = largest * float(np.sqrt(square_sum / X.size))
     return mean, scale
 
 
@@ -53,9 +69,15 @@ def to_model_units(X, mean, scale):
     """``(X - mean) / scale`` in the dtype of ``X`` (None passes through)."""
     if X is None:
         return None
-    return ((X - mean) / scale).astype(X.dtype, copy=False)
+    out = np.empty_like(X)
+    for rows in _row_blocks(X):
+        out[rows] = (X[rows] - mean) / scale
+    return out
 
 
 def from_model_units(X, mean, scale):
     """``X * scale + mean`` in the dtype of ``X``: back to the data's units."""
-    return (X * scale + mean).astype(X.dtype, copy=False)
+    out = np.empty_like(X)
+    for rows in _row_blocks(X):
+        out[rows] = X[rows] * scale + mean
+    return out

@@ -15,6 +15,7 @@ from sklearn.utils.validation import NotFittedError
 
 from skdvae import DiffusionMap
 from skdvae.exceptions import DisconnectedGraphWarning, SmallDataWarning
+from tests.arrays import data_arrays
 
 
 def _circle(n, seed=0):
@@ -336,6 +337,10 @@ def test_float32_and_pandas_output(swiss_roll):
     assert list(out.columns) == ["diffusionmap0", "diffusionmap1"]
     assert out.dtypes.iloc[0] == np.float32
     assert dm.inverse_transform(out.to_numpy()).dtype == np.float32
+    # The training data is kept once, in float32 (no float64 copy).
+    kept = data_arrays(dm, X.shape)
+    assert kept and all(a.dtype == np.float32 for a in kept)
+    assert len({id(a) for a in kept}) == 1
 
 
 # ------------------------------------------------------------- edge cases

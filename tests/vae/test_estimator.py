@@ -13,6 +13,7 @@ from skdvae.datasets import distance_to_manifold, make_loop, make_two_circles
 from skdvae.exceptions import DisconnectedGraphWarning, SmallDataWarning
 from skdvae.metrics import betti_numbers
 from skdvae.vae import _nets
+from tests.arrays import data_arrays
 
 TINY = dict(hidden_layer_sizes=(16,), max_iter=5, n_neighbors=12, random_state=0)
 
@@ -190,7 +191,10 @@ def test_dtype_is_preserved(dtype):
     model = DiffusionVAE(**TINY).fit(X.astype(dtype))
     Xd = X.astype(dtype)
     Z = model.transform(Xd)
-    assert Z.dtype == dtype
+    assert Z.dtype == dtype and model.embedding_.dtype == dtype
+    # Every copy of the training data it keeps is in the input's dtype.
+    kept = data_arrays(model, model.X_fit_.shape)
+    assert len(kept) >= 2 and all(a.dtype == dtype for a in kept)
     assert model.inverse_transform(Z).dtype == dtype
     assert model.transform_covariance(Xd).dtype == dtype
     assert model.sample(3).dtype == dtype
