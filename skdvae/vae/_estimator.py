@@ -23,6 +23,7 @@ from skdvae.utils._sklearn_compat import (
 from skdvae.utils._state import unfitted_on_interrupt
 from skdvae.utils._torch import predict, torch_threads
 from skdvae.vae import _settings, _stages
+from skdvae.vae._accelerate import detach_accelerator
 from skdvae.vae._neighbors import training_neighbors
 from skdvae.vae._nets import TrainingInterrupted
 from skdvae.vae._prior import global_scale, mean_step_variance, prior_cholesky
@@ -179,6 +180,16 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     device : str, default="cpu"
         Torch device, e.g. ``"cpu"`` or ``"cuda"``. Fitted models pickle and
         load on the CPU whatever device trained them.
+    accelerate : bool, default=False
+        Train the networks data-parallel with Hugging Face Accelerate
+        (skorch's ``AccelerateMixin``), in a script started by
+        ``accelerate launch`` or ``torchrun``: every process fits the same
+        diffusion map and trains on its shard of each minibatch on its own
+        device of the kind ``device`` names (``"cuda"``: one GPU each), the
+        gradients averaged, the stopping rule reading losses averaged over
+        the processes. In one process the fitted model is the same as
+        without it. Needs ``pip install 'skdvae[scale]'``; not available
+        with ``warm_start``. See the scaling page of the documentation.
 
     Attributes
     ----------
@@ -326,6 +337,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "device": [str],
+        "accelerate": ["boolean"],
     }
 
     def __init__(
@@ -355,6 +367,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         verbose=0,
         warm_start=False,
         device="cpu",
+        accelerate=False,
     ):
         self.n_components = n_components
         self.encoder = encoder
@@ -380,6 +393,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.verbose = verbose
         self.warm_start = warm_start
         self.device = device
+        self.accelerate = accelerate
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -411,6 +425,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _fit(self, X):
         warm = self.warm_start and hasattr(self, "net_")
+        if warm and self.accelerate:
+            raise ValueError("warm_start=True is not supported with accelerate=True.")
         X = validate_data(
             self,
             X,
@@ -450,6 +466,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             index = _stages.within_pieces(index, self.diffusion_map_, X_train)
             settings = settings._replace(n_components=self.n_components_)
             self._fit_transition(X_train, X_val, index, settings, seeds, warm)
+        for net in (self.encoder_net_, self.net_):
+            detach_accelerator(net)
         self._dtype = X.dtype
         return self
 

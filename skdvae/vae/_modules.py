@@ -320,7 +320,8 @@ class TransitionModule(nn.Module):
     from the realised step ``x'`` and ``x_hat = decoder(z', u)``. The encoder
     mean ``mu`` is frozen and passed in precomputed, so its weights are not
     part of this module. The realised step is looked up between the two
-    halves (:class:`skdvae.vae._nets.TransitionNet`).
+    halves by a function that :meth:`forward` receives
+    (:class:`skdvae.vae._nets.TransitionNet` passes the criterion's).
 
     Parameters
     ----------
@@ -415,11 +416,13 @@ class TransitionModule(nn.Module):
         eps = z.new_zeros(z.shape[0], z.shape[1] + self.n_detail)
         return self.decode_step(z, x, eps)
 
-    def forward(self, x, mu, eps, target, prior_chol=None):
-        """Return ``(z, chol, x_hat, detail_kl)`` for one walk step.
+    def forward(self, x, mu, eps, realise):
+        """Return ``(z, chol, x_hat, target, detail_kl)`` for one walk step.
 
-        ``prior_chol`` is accepted (and ignored) so that a whole batch dict
-        can be passed as keyword arguments; the loss reads it.
+        ``realise`` maps the latent steps ``z`` to their realisations
+        ``target`` in data space (the criterion's nearest training point), so
+        that the whole step is one call of the module.
         """
         z, chol = self.step(x, mu, eps)
-        return (z, chol, *self.decode_step(z, target, eps))
+        target = realise(z)
+        return (z, chol, target, *self.decode_step(z, target, eps))

@@ -30,8 +30,10 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, PrintLog
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
+from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 from skdvae.exceptions import _user_stacklevel
+from skdvae.vae._accelerate import net_options, unwrapped
 from skdvae.vae._losses import ScaledMSELoss, SpectralLoss, TransitionLoss
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -218,6 +220,12 @@ load_best
 
     def on_train_end(self, net, **kwargs):
         """Restore the best weights; warn if ``max_iter`` ended the training."""
+        if (
+            self.best_model_weights_ is not None
+            and unwrapped(net.module_) is net.module_
+        ):
+            # Saved from a data-parallel wrapper, which the mixin has removed.
+            consume_prefix_in_state_dict_if_present(self.best_model_weights_, "module.")
         super().on_train_end(net, **kwargs)
         if not self.stopped_:
             warnings.warn(
@@ -321,17 +329,19 @@ class TransitionNet(_BaseNet):
     """
 
     def infer(self, x, **fit_params):
-        """Return ``(z, chol, x_hat, target, detail_kl)`` for a batch dict."""
+        """Return ``(z, chol, x_hat, target, detail_kl)`` for a batch dict.
+
+        One call of the module (its ``forward``), so that a data-parallel
+        wrapper sees the whole step and synchronises every gradient.
+        """
         batch = to_tensor(x, device=self.device)
-        z, chol = self.module_.step(batch["x"], batch["mu"], batch["eps"])
-        target = self.criterion_.realised_step(z)
-        x_hat, detail_kl = self.module_.decode_step(z, target, batch["eps"])
-        return z, chol, x_hat, target, detail_kl
+        realise = self.criterion_.realised_step
+        return self.module_(batch["x"], batch["mu"], batch["eps"], realise)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """Negative ELBO of the batch (:class:`skdvae.vae._losses.TransitionLoss`)."""
         _, chol, x_hat, target, detail_kl = y_pred
-        log_noise_var = self.module_.decoder.log_noise_var
+        log_noise_var = unwrapped(self.module_).decoder.log_noise_var
         prior_chol = self._batch_tensor(X, "prior_chol")
         return self.criterion_(
             chol, x_hat, target, log_noise_var, prior_chol, detail_kl
@@ -398,6 +408,7 @@ def make_net(
     param_groups=(),
     criterion=None,
     extra_callbacks=(),
+    accelerator=None,
 ):
     """Build a skorch net with explicit settings (nothing left to defaults).
 
@@ -412,25 +423,29 @@ def make_net(
     skorch's ``(pattern, options)`` optimiser groups. ``criterion`` replaces
     the net class's own criterion and ``extra_callbacks`` (named callbacks)
     run before the built-in ones; the benchmarks' Gaussian-prior VAE uses
-    both to share this training loop.
+    both to share this training loop. With an ``accelerator`` the net trains
+    through skorch's ``AccelerateMixin`` on the accelerator's device, its
+    epoch losses averaged over the processes before the stopping rule reads
+    them (:mod:`skdvae.vae._accelerate`).
     """
+    cls, options, extra_callbacks = net_options(
+        net_class, device, accelerator, extra_callbacks
+    )
+    rule = StoppingRule(
+        stage,
+        monitor=_monitor(valid_dataset),
+        patience=n_iter_no_change,
+        threshold=tol,
+        threshold_mode="rel" if relative_tol else "abs",
+        load_best=valid_dataset is not None,
+    )
     callbacks = [
         *extra_callbacks,
         ("stop_on_non_finite", StopOnNonFinite(stage)),
         ("smoothed_loss", SmoothedLoss()),
-        (
-            "early_stopping",
-            StoppingRule(
-                stage,
-                monitor=_monitor(valid_dataset),
-                patience=n_iter_no_change,
-                threshold=tol,
-                threshold_mode="rel" if relative_tol else "abs",
-                load_best=valid_dataset is not None,
-            ),
-        ),
+        ("early_stopping", rule),
     ]
-    return net_class(
+    return cls(
         module=module,
         criterion=_CRITERIA[net_class] if criterion is None else criterion,
         optimizer=torch.optim.Adam,
@@ -446,7 +461,7 @@ def make_net(
         callbacks=callbacks,
         callbacks__print_log=PlainPrintLog(every=10 if verbose == 1 else 1),
         verbose=int(verbose),
-        device=device,
+        **options,
         **{f"module__{k}": v for k, v in module_params.items()},
         **{f"criterion__{k}": v for k, v in criterion_params.items()},
     )

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from skdvae.exceptions import _user_stacklevel
+from skdvae.vae._accelerate import make_accelerator
 
 __all__ = [
     "OWN_DIFFUSION_MAP_PARAMS",
@@ -50,6 +51,7 @@ class TrainingSettings(NamedTuple):
     n_iter_no_change: int
     verbose: int
     device: str
+    accelerator: object = None
 
 
 def n_validation(params, n_samples):
@@ -128,7 +130,12 @@ def resolve_device(device):
 
 
 def training_settings(params, n_features, n_train, n_components):
-    """The :class:`TrainingSettings` of a fit on ``n_train`` points."""
+    """The :class:`TrainingSettings` of a fit on ``n_train`` points.
+
+    With ``accelerate=True`` this creates the fit's ``Accelerator``
+    (:func:`skdvae.vae._accelerate.make_accelerator`), whose device the nets
+    use.
+    """
     hidden = layer_sizes(params["hidden_layer_sizes"], "hidden_layer_sizes")
     return TrainingSettings(
         n_components=n_components,
@@ -143,8 +150,17 @@ def training_settings(params, n_features, n_train, n_components):
         tol=params["tol"],
         n_iter_no_change=params["n_iter_no_change"],
         verbose=params["verbose"],
-        device=resolve_device(params["device"]),
+        **_device_settings(params),
     )
+
+
+def _device_settings(params):
+    """``device`` and ``accelerator`` (None unless ``accelerate=True``)."""
+    device = resolve_device(params["device"])
+    if not params["accelerate"]:
+        return {"device": device, "accelerator": None}
+    accelerator = make_accelerator(params["device"])
+    return {"device": str(accelerator.device), "accelerator": accelerator}
 
 
 def diffusion_map_params(params):

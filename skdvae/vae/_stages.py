@@ -32,6 +32,7 @@ from skdvae.diffusion_map._neighbors import NeighborSearch
 from skdvae.diffusion_map._pieces import same_piece_neighbors
 from skdvae.utils._torch import as_tensor, predict, private_torch_rng
 from skdvae.vae import _nets
+from skdvae.vae._accelerate import unwrapped
 from skdvae.vae._latent_search import LatentSearch, use_latent_search
 from skdvae.vae._modules import EncoderMean, SpectralNetModule, TransitionModule
 from skdvae.vae._neighbors import training_neighbors
@@ -121,6 +122,7 @@ def _net(settings, net_class, module_class, stage, seed, n_features, **options):
         shuffle_seed=seed + 1,
         verbose=settings.verbose,
         device=settings.device,
+        accelerator=settings.accelerator,
         module_params={
             "n_features": n_features,
             "n_components": settings.n_components,
@@ -184,12 +186,13 @@ def fit_regression_encoder(X_train, X_val, settings, seeds, dm_params):
         valid=valid,
         criterion={"scale": step},
     )
-    net.module_.set_input_scaling(X_train.mean(0), global_scale(X_train))
-    net.module_.set_output_affine(scale * np.eye(Y.shape[1]), Y.mean(0))
+    module = unwrapped(net.module_)
+    module.set_input_scaling(X_train.mean(0), global_scale(X_train))
+    module.set_output_affine(scale * np.eye(Y.shape[1]), Y.mean(0))
     net.partial_fit(_nets.BatchDataset({"x": as_tensor(X_train)}, y=as_tensor(Y)))
     landmarks = len(dm.stationary_distribution_) != len(X_train)
     degree = None if landmarks else dm.stationary_distribution_
-    return EncoderFit(net, net.module_, dm, dm.eigenvalues_, degree, neighbors)
+    return EncoderFit(net, module, dm, dm.eigenvalues_, degree, neighbors)
 
 
 def fit_spectralnet_encoder(X_train, settings, seed, n_neighbors, alpha, t):
@@ -215,7 +218,7 @@ def fit_spectralnet_encoder(X_train, settings, seed, n_neighbors, alpha, t):
         X_train.shape[1],
         net_params={"relative_tol": True},
     )
-    encoder = net.module_.encoder
+    encoder = unwrapped(net.module_).encoder
     encoder.set_input_scaling(X_train.mean(0), global_scale(X_train))
     X32 = as_tensor(X_train)
     data = {"x": X32, "weights": as_tensor(weight), "degree": as_tensor(degree)}
@@ -331,7 +334,7 @@ def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_we
         },
         criterion={"data_scale": data_scale, "kl_weight": kl_weight},
     )
-    module = net.module_
+    module = unwrapped(net.module_)
     x_shift, z_shift, z_scale = X_train.mean(0), E.mean(0), global_scale(E)
     module.covariance.set_input_scaling(x_shift, data_scale)
     module.covariance.set_output_scale(np.sqrt(step_variance + floor))
@@ -384,7 +387,8 @@ def fit_transition(net, X_train, E, prior_chol, valid, noise_seed):
         From :func:`transition_validation`.
     noise_seed : int
         Seed of the reparameterisation noise (offset by the epochs already
-        run, so a warm start draws new noise).
+        run, so a warm start draws new noise, and by the process index of a
+        data-parallel fit).
 
     Returns
     -------
@@ -395,8 +399,10 @@ def fit_transition(net, X_train, E, prior_chol, valid, noise_seed):
     if use_latent_search(net.device, *E.shape):
         # Built from the float32 reference the brute force would rank.
         search = LatentSearch(reference.double().numpy(), 1)
-    n_noise = E.shape[1] + net.module_.decoder.n_detail
-    noise = ("eps", n_noise, noise_seed + len(net.history))
+    n_noise = E.shape[1] + unwrapped(net.module_).decoder.n_detail
+    # Processes of a data-parallel fit draw different noise.
+    process = getattr(getattr(net, "accelerator", None), "process_index", 0)
+    noise = ("eps", n_noise, noise_seed + len(net.history) + process)
     data = {
         "x": as_tensor(X_train),
         "mu": reference,

@@ -148,10 +148,13 @@ def test_transition_module_reparameterisation():
     g = _gen(5)
     x, target = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
     mu = torch.randn(6, 2, generator=g)
-    z, chol, x_hat, detail_kl = module(x, mu, torch.zeros(6, 2), target)
+    z, chol, realised, x_hat, detail_kl = module(
+        x, mu, torch.zeros(6, 2), lambda z: target
+    )
     torch.testing.assert_close(z, mu)
+    assert realised is target
     eps = torch.randn(6, 2, generator=g)
-    z, chol, x_hat, _ = module(x, mu, eps, target)
+    z, chol, _, x_hat, _ = module(x, mu, eps, lambda z: target)
     torch.testing.assert_close(z, mu + torch.einsum("bij,bj->bi", chol, eps))
     assert x_hat.shape == (6, 3) and module.n_detail == 0
     torch.testing.assert_close(detail_kl, torch.zeros(6))
@@ -165,7 +168,7 @@ def test_transition_module_with_detail_coordinates():
     g = _gen(6)
     x, target = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
     mu, eps = torch.randn(6, 2, generator=g), torch.randn(6, 6, generator=g)
-    z, chol, x_hat, detail_kl = module(x, mu, eps, target)
+    z, chol, _, x_hat, detail_kl = module(x, mu, eps, lambda z: target)
     assert module.n_detail == 4 and x_hat.shape == (6, 3)
     assert torch.all(detail_kl >= 0)
     widths = [m.out_features for m in module.decoder.body.layers[::2]]

@@ -1,0 +1,161 @@
+"""Data-parallel training of DiffusionVAE's networks with Hugging Face Accelerate.
+
+With ``DiffusionVAE(accelerate=True)`` both stages' skorch nets train through
+skorch's :class:`~skorch.hf.AccelerateMixin`: started by ``accelerate launch``
+(or ``torchrun``), every process fits the same diffusion map, then trains on
+its own shard of each minibatch while DistributedDataParallel averages the
+gradients. This module holds what the mixin leaves to its user:
+
+- :func:`make_accelerator`: the ``Accelerator`` of one fit, on the kind of
+  device the estimator's ``device`` names (accelerate gives each process its
+  own device of that kind);
+- :func:`net_options`, :func:`accelerated_class`: a net class with the
+  mixin, which leaves the parameterless criteria unwrapped
+  (DistributedDataParallel refuses modules without parameters; skorch
+  already puts them on the net's device);
+- :class:`AverageOverProcesses`: the epoch's losses averaged over the
+  processes before the stopping rule reads them, so that every process stops
+  at the same epoch and restores the same best weights;
+- :func:`unwrapped`: the module inside a DistributedDataParallel wrapper;
+- :func:`detach_accelerator`: after training, the net as a plain fit would
+  have left it (modules unwrapped, no accelerator), so that the fitted
+  estimator pickles and saves as usual.
+"""
+
+import torch
+from skorch.callbacks import Callback
+
+__all__ = [
+    "AverageOverProcesses",
+    "accelerated_class",
+    "detach_accelerator",
+    "make_accelerator",
+    "net_options",
+    "unwrapped",
+]
+
+AVERAGE_CALLBACK = "average_over_processes"
+_CLASSES = {}
+
+
+def make_accelerator(device):
+    """The ``Accelerator`` of a fit with ``accelerate=True``.
+
+    Parameters
+    ----------
+    device : str
+        The estimator's ``device``: ``"cpu"`` trains every process on the CPU,
+        ``"cuda"`` each process on its own GPU (the launcher's local rank).
+
+    Returns
+    -------
+    accelerate.Accelerator
+        Without device placement: skorch moves the batches to the device.
+
+    Raises
+    ------
+    ImportError
+        If accelerate is not installed.
+    ValueError
+        If ``device`` names a device index: accelerate assigns the index.
+    """
+    try:
+        from accelerate import Accelerator
+    except ImportError as exc:
+        raise ImportError(
+            "DiffusionVAE(accelerate=True) needs the accelerate package: "
+            "pip install 'skdvae[scale]'."
+        ) from exc
+    kind = torch.device(device)
+    if kind.index is not None:
+        raise ValueError(
+            "With accelerate=True, device names the kind of device ('cpu' or "
+            f"'cuda'); accelerate gives each process its own. Got {device!r}."
+        )
+    return Accelerator(cpu=kind.type == "cpu", device_placement=False)
+
+
+def accelerated_class(net_class):
+    """``net_class`` with skorch's ``AccelerateMixin`` (one class per net class)."""
+    if net_class not in _CLASSES:
+        from skorch.hf import AccelerateMixin
+
+        class Accelerated(AccelerateMixin, net_class):
+            def _initialize_accelerator(self):
+                # The criteria have no parameters: nothing to synchronise.
+                criteria, self._criteria = self._criteria, []
+                try:
+                    return super()._initialize_accelerator()
+                finally:
+                    self._criteria = criteria
+
+        Accelerated.__name__ = f"Accelerated{net_class.__name__}"
+        Accelerated.__qualname__ = Accelerated.__name__
+        Accelerated.plain_class = net_class
+        _CLASSES[net_class] = Accelerated
+    return _CLASSES[net_class]
+
+
+def net_options(net_class, device, accelerator, callbacks):
+    """Class, device options and extra callbacks of a plain or accelerated net.
+
+    Returns
+    -------
+    net_class : type
+        ``net_class``, or :func:`accelerated_class` of it.
+    options : dict
+        ``device`` (the accelerator's with one), and ``accelerator``.
+    callbacks : list
+        ``callbacks``, after :class:`AverageOverProcesses` with an accelerator.
+    """
+    if accelerator is None:
+        return net_class, {"device": device}, list(callbacks)
+    options = {"accelerator": accelerator, "device": str(accelerator.device)}
+    average = (AVERAGE_CALLBACK, AverageOverProcesses())
+    return accelerated_class(net_class), options, [average, *callbacks]
+
+
+class AverageOverProcesses(Callback):
+    """Replace the epoch's ``train_loss`` and ``valid_loss`` by their process mean.
+
+    Each process computes its losses on its own shard of the data; the
+    stopping rule must see the same numbers everywhere. Runs after skorch's
+    loss scoring and before :class:`~skdvae.vae._nets.SmoothedLoss`.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        """All-reduce the epoch's losses (a no-op in one process)."""
+        accelerator = net.accelerator
+        for key in ("train_loss", "valid_loss"):
+            if key in net.history[-1]:
+                value = torch.tensor(net.history[-1, key], device=accelerator.device)
+                net.history.record(key, accelerator.reduce(value, "mean").item())
+
+
+def unwrapped(module):
+    """``module`` itself, or the module a DistributedDataParallel wraps."""
+    if isinstance(module, torch.nn.parallel.DistributedDataParallel):
+        return module.module
+    return module
+
+
+def detach_accelerator(net):
+    """Turn a trained accelerated net into the plain net it extends, in place.
+
+    The mixin has already unwrapped the modules at the end of training; this
+    drops the accelerator, its optimiser wrapper, the averaging callback and
+    the accelerator's print function, which cannot be pickled. A plain net is
+    returned unchanged.
+    """
+    plain_class = getattr(type(net), "plain_class", None)
+    if plain_class is None:
+        return net
+    for name in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator"):
+        vars(net).pop(name, None)
+    vars(net).pop("callbacks__print_log__sink", None)
+    net.__class__ = plain_class
+    net.optimizer_ = getattr(net.optimizer_, "optimizer", net.optimizer_)
+    net.callbacks = [c for c in net.callbacks if c[0] != AVERAGE_CALLBACK]
+    net.callbacks_ = [c for c in net.callbacks_ if c[0] != AVERAGE_CALLBACK]
+    dict(net.callbacks_)["print_log"].sink = print
+    return net
