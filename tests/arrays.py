@@ -2,13 +2,18 @@
 
 import numpy as np
 
+# Objects whose attributes are followed: skdvae's, and the neighbour indexes
+# of scikit-learn and pynndescent that skdvae's objects hold.
+FOLLOWED = ("skdvae", "sklearn", "pynndescent")
 
-def data_arrays(obj, shape, depth=3, seen=None):
-    """Arrays of ``shape`` held by ``obj`` or by the skdvae objects it holds.
 
-    Follows attributes of objects defined in skdvae (the estimator, its
-    fitted helpers, a nested diffusion map) and the items of lists, tuples
-    and dicts, ``depth`` levels deep.
+def data_arrays(obj, shape, depth=5, seen=None):
+    """Arrays of ``shape`` held by ``obj`` or by the objects it holds.
+
+    Follows the attributes of objects defined in skdvae, scikit-learn and
+    pynndescent (a fitted estimator, its helpers, nested estimators and
+    neighbour indexes, with the arrays of scikit-learn's trees) and the items
+    of lists, tuples and dicts, ``depth`` levels deep.
     """
     seen = set() if seen is None else seen
     if id(obj) in seen or depth < 0:
@@ -20,8 +25,10 @@ def data_arrays(obj, shape, depth=3, seen=None):
         children = list(obj.values())
     elif isinstance(obj, (list, tuple)):
         children = list(obj)
-    elif type(obj).__module__.startswith("skdvae"):
-        children = list(vars(obj).values())
+    elif type(obj).__module__.startswith(FOLLOWED):
+        children = list(getattr(obj, "__dict__", {}).values())
+        if hasattr(obj, "get_arrays"):  # scikit-learn's KD and ball trees
+            children += [np.asarray(a) for a in obj.get_arrays()]
     else:
         return []
     found = []

@@ -250,12 +250,51 @@ def test_accelerate_trains_the_same_model_in_one_process(accelerate_state, tmp_p
 
 def test_accelerate_refuses_warm_start_and_device_index(accelerate_state):
     X, _ = make_loop(100, random_state=0)
-    model = DiffusionVAE(accelerate=True, warm_start=True, **ACCELERATE_PARAMS)
-    model.set_params(accelerate=False).fit(X)
-    with pytest.raises(ValueError, match="warm_start=True is not supported"):
-        model.set_params(accelerate=True).fit(X)
-    with pytest.raises(ValueError, match="accelerate gives each process its own"):
-        DiffusionVAE(accelerate=True, device="cpu:0", **ACCELERATE_PARAMS).fit(X)
+    model = DiffusionVAE(**ACCELERATE_PARAMS).fit(X)
+    before = model.transform(X)
+    bad = [
+        ({"warm_start": True}, "warm_start=True is not supported"),
+        ({"device": "cpu:0"}, "accelerate gives each process its own"),
+    ]
+    for params, message in bad:
+        with pytest.raises(ValueError, match=message):
+            model.set_params(accelerate=True, **params).fit(3 * X + 10)
+        model.set_params(accelerate=False, warm_start=False, device="cpu")
+        # Refused before anything changed: the fitted model is intact.
+        assert_array_equal(model.transform(X), before)
+
+
+def test_accelerate_prints_nothing_unless_verbose(accelerate_state, capsys):
+    X, _ = make_loop(100, random_state=0)
+    DiffusionVAE(accelerate=True, **ACCELERATE_PARAMS).fit(X)
+    assert capsys.readouterr().out == ""
+    DiffusionVAE(accelerate=True, verbose=2, **ACCELERATE_PARAMS).fit(X)
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_differing_stage_one_results_stop_a_data_parallel_fit():
+    import torch
+
+    from skdvae.vae._accelerate import check_same_on_every_process
+
+    class TwoProcesses:
+        """Stands in for an Accelerator whose other process holds ``other``."""
+
+        num_processes, device = 2, "cpu"
+
+        def __init__(self, other):
+            self.other = other
+
+        def gather(self, local):
+            remote = self.other if self.other is not None else local
+            return torch.cat([local, remote])
+
+    Y = np.arange(6.0).reshape(3, 2)
+    check_same_on_every_process(None, [Y], "diffusion maps")
+    check_same_on_every_process(TwoProcesses(None), [Y], "diffusion maps")
+    other = torch.tensor([12345], dtype=torch.int64)
+    with pytest.raises(RuntimeError, match="computed different diffusion maps"):
+        check_same_on_every_process(TwoProcesses(other), [Y], "diffusion maps")
 
 
 DATA_PARALLEL_SCRIPT = """

@@ -104,7 +104,7 @@ def batches(n_rows):
     ]
 
 
-def predict(module, A, method="forward"):
+def predict(module, A, method="forward", dtype=np.float64):
     """Apply ``module.<method>`` to the rows of ``A``, in float64, eval mode.
 
     Inference runs on a float64 copy of the (float32-trained) module, so a
@@ -119,15 +119,23 @@ def predict(module, A, method="forward"):
         Input rows.
     method : str, default="forward"
         Name of the module's method to apply.
+    dtype : numpy dtype, default=np.float64
+        Dtype of the output; each batch is converted as it is computed, so no
+        float64 copy of the whole output is made for another dtype.
 
     Returns
     -------
     out : ndarray
-        Float64 output, on the CPU.
+        The output rows, on the CPU.
     """
     module = inference_copy(module)
     fn = getattr(module, method)
     device = next(module.parameters()).device
+    out = None
     with torch.no_grad(), torch_threads():
-        out = [fn(tensor64(A[rows]).to(device)).cpu() for rows in batches(len(A))]
-    return torch.cat(out).numpy()
+        for rows in batches(len(A)) or [slice(0, 0)]:
+            part = fn(tensor64(A[rows]).to(device)).cpu().numpy()
+            if out is None:
+                out = np.empty((len(A), *part.shape[1:]), dtype=dtype)
+            out[rows] = part
+    return out

@@ -16,18 +16,24 @@ gradients. This module holds what the mixin leaves to its user:
 - :class:`AverageOverProcesses`: the epoch's losses averaged over the
   processes before the stopping rule reads them, so that every process stops
   at the same epoch and restores the same best weights;
+- :func:`check_same_on_every_process`: stage 1 runs in every process; its
+  results must agree before gradients are averaged;
 - :func:`unwrapped`: the module inside a DistributedDataParallel wrapper;
 - :func:`detach_accelerator`: after training, the net as a plain fit would
   have left it (modules unwrapped, no accelerator), so that the fitted
   estimator pickles and saves as usual.
 """
 
+import hashlib
+
+import numpy as np
 import torch
 from skorch.callbacks import Callback
 
 __all__ = [
     "AverageOverProcesses",
     "accelerated_class",
+    "check_same_on_every_process",
     "detach_accelerator",
     "make_accelerator",
     "net_options",
@@ -51,13 +57,17 @@ def make_accelerator(device):
     -------
     accelerate.Accelerator
         Without device placement: skorch moves the batches to the device.
+        accelerate keeps one state per process, so settings of an
+        ``Accelerator`` created earlier in the process (mixed precision, for
+        one) or by the launcher apply.
 
     Raises
     ------
     ImportError
         If accelerate is not installed.
     ValueError
-        If ``device`` names a device index: accelerate assigns the index.
+        If ``device`` names a device index (accelerate assigns the index), or
+        accelerate's state in this process is on another kind of device.
     """
     try:
         from accelerate import Accelerator
@@ -72,7 +82,14 @@ def make_accelerator(device):
             "With accelerate=True, device names the kind of device ('cpu' or "
             f"'cuda'); accelerate gives each process its own. Got {device!r}."
         )
-    return Accelerator(cpu=kind.type == "cpu", device_placement=False)
+    accelerator = Accelerator(cpu=kind.type == "cpu", device_placement=False)
+    if accelerator.device.type != kind.type:
+        # accelerate keeps one state per process, set by its first Accelerator.
+        raise ValueError(
+            f"device={device!r} was requested, but accelerate's state in this "
+            f"process, set up earlier, trains on {accelerator.device}."
+        )
+    return accelerator
 
 
 def accelerated_class(net_class):
@@ -96,7 +113,7 @@ def accelerated_class(net_class):
     return _CLASSES[net_class]
 
 
-def net_options(net_class, device, accelerator, callbacks):
+def net_options(net_class, device, accelerator, callbacks, verbose):
     """Class, device options and extra callbacks of a plain or accelerated net.
 
     Returns
@@ -104,13 +121,19 @@ def net_options(net_class, device, accelerator, callbacks):
     net_class : type
         ``net_class``, or :func:`accelerated_class` of it.
     options : dict
-        ``device`` (the accelerator's with one), and ``accelerator``.
+        ``device`` (the accelerator's with one), ``accelerator`` and the
+        epoch table's sink: the accelerator's ``print`` (main process only)
+        when ``verbose``, else ``print``, which skorch silences.
     callbacks : list
         ``callbacks``, after :class:`AverageOverProcesses` with an accelerator.
     """
     if accelerator is None:
         return net_class, {"device": device}, list(callbacks)
-    options = {"accelerator": accelerator, "device": str(accelerator.device)}
+    options = {
+        "accelerator": accelerator,
+        "device": str(accelerator.device),
+        "callbacks__print_log__sink": accelerator.print if verbose else print,
+    }
     average = (AVERAGE_CALLBACK, AverageOverProcesses())
     return accelerated_class(net_class), options, [average, *callbacks]
 
@@ -130,6 +153,37 @@ class AverageOverProcesses(Callback):
             if key in net.history[-1]:
                 value = torch.tensor(net.history[-1, key], device=accelerator.device)
                 net.history.record(key, accelerator.reduce(value, "mean").item())
+
+
+def check_same_on_every_process(accelerator, arrays, what):
+    """Raise if ``arrays`` differ between the processes of a data-parallel fit.
+
+    Every process computes stage 1 (the diffusion map, the neighbour graph)
+    itself; averaging gradients is only meaningful if they all got the same.
+
+    Parameters
+    ----------
+    accelerator : accelerate.Accelerator or None
+        The fit's accelerator (None, or one process: nothing to check).
+    arrays : sequence of ndarray
+        What must agree, compared by a digest of their bytes.
+    what : str
+        Their name, for the message.
+    """
+    if accelerator is None or accelerator.num_processes == 1:
+        return
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    value = int.from_bytes(digest.digest()[:7], "little")  # fits in an int64
+    local = torch.tensor([value], dtype=torch.int64, device=accelerator.device)
+    if len(set(accelerator.gather(local).tolist())) > 1:
+        raise RuntimeError(
+            f"The processes of this data-parallel fit computed different {what}, "
+            "so their gradients cannot be averaged. The approximate neighbour "
+            "search is the usual cause: pass diffusion_map_params="
+            "{'neighbors': 'exact'}."
+        )
 
 
 def unwrapped(module):
@@ -153,6 +207,8 @@ def detach_accelerator(net):
     for name in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator"):
         vars(net).pop(name, None)
     vars(net).pop("callbacks__print_log__sink", None)
+    net._params_to_validate.discard("callbacks__print_log__sink")
+    vars(net.module_).pop("_is_accelerate_prepared", None)
     net.__class__ = plain_class
     net.optimizer_ = getattr(net.optimizer_, "optimizer", net.optimizer_)
     net.callbacks = [c for c in net.callbacks if c[0] != AVERAGE_CALLBACK]

@@ -184,12 +184,14 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Train the networks data-parallel with Hugging Face Accelerate
         (skorch's ``AccelerateMixin``), in a script started by
         ``accelerate launch`` or ``torchrun``: every process fits the same
-        diffusion map and trains on its shard of each minibatch on its own
-        device of the kind ``device`` names (``"cuda"``: one GPU each), the
-        gradients averaged, the stopping rule reading losses averaged over
-        the processes. In one process the fitted model is the same as
-        without it. Needs ``pip install 'skdvae[scale]'``; not available
-        with ``warm_start``. See the scaling page of the documentation.
+        diffusion map, then trains on its own minibatches of ``batch_size``
+        on its own device of the kind ``device`` names (``"cuda"``: one GPU
+        each), the gradients averaged, the stopping rule reading losses
+        averaged over the processes. accelerate's settings in the process
+        (mixed precision, for one) apply; with its defaults, in one process
+        the fitted model is the same as without it. Needs
+        ``pip install 'skdvae[scale]'``; not available with ``warm_start``.
+        See the scaling page of the documentation.
 
     Attributes
     ----------
@@ -425,8 +427,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _fit(self, X):
         warm = self.warm_start and hasattr(self, "net_")
-        if warm and self.accelerate:
-            raise ValueError("warm_start=True is not supported with accelerate=True.")
+        devices = _settings.device_settings(self.get_params())
         X = validate_data(
             self,
             X,
@@ -446,7 +447,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.X_fit_ = X_train
         X_train, X_val = self._to_model(X_train), self._to_model(X_val)
         settings = _settings.training_settings(
-            params, X.shape[1], len(X_train), self.n_components
+            params, X.shape[1], len(X_train), self.n_components, devices
         )
         with torch_threads():
             degree, neighbors = None, None
@@ -591,7 +592,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Same floating dtype as ``X`` (float32 stays float32).
         """
         X = self._validate_X(X)
-        return predict(self._encoder, X).astype(X.dtype)
+        return predict(self._encoder, X, dtype=X.dtype)
 
     def transform_covariance(self, X):
         """Posterior covariance C_phi(x) of one random-walk step from ``X``.
@@ -636,7 +637,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 f"X has {Z.shape[1]} features, but {type(self).__name__} "
                 f"expects {self.n_components_} latent coordinates as input."
             )
-        return self._to_data(predict(self.net_.module_, Z, "generate").astype(Z.dtype))
+        return self._to_data(predict(self.net_.module_, Z, "generate", Z.dtype))
 
     def score_samples(self, X):
         """One-step ELBO of each sample, evaluated at the posterior mean.

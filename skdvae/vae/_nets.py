@@ -220,11 +220,9 @@ load_best
 
     def on_train_end(self, net, **kwargs):
         """Restore the best weights; warn if ``max_iter`` ended the training."""
-        if (
-            self.best_model_weights_ is not None
-            and unwrapped(net.module_) is net.module_
-        ):
-            # Saved from a data-parallel wrapper, which the mixin has removed.
+        if self.best_model_weights_ is not None:
+            # Saved from a data-parallel wrapper, which AccelerateMixin has
+            # removed by now (a no-op for a plain net's weights).
             consume_prefix_in_state_dict_if_present(self.best_model_weights_, "module.")
         super().on_train_end(net, **kwargs)
         if not self.stopped_:
@@ -429,7 +427,7 @@ def make_net(
     them (:mod:`skdvae.vae._accelerate`).
     """
     cls, options, extra_callbacks = net_options(
-        net_class, device, accelerator, extra_callbacks
+        net_class, device, accelerator, extra_callbacks, verbose
     )
     rule = StoppingRule(
         stage,

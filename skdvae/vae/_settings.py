@@ -18,6 +18,7 @@ from skdvae.vae._accelerate import make_accelerator
 __all__ = [
     "OWN_DIFFUSION_MAP_PARAMS",
     "TrainingSettings",
+    "device_settings",
     "diffusion_map_params",
     "n_validation",
     "resolve_batch_size",
@@ -129,12 +130,11 @@ def resolve_device(device):
     return str(resolved)
 
 
-def training_settings(params, n_features, n_train, n_components):
+def training_settings(params, n_features, n_train, n_components, devices=None):
     """The :class:`TrainingSettings` of a fit on ``n_train`` points.
 
-    With ``accelerate=True`` this creates the fit's ``Accelerator``
-    (:func:`skdvae.vae._accelerate.make_accelerator`), whose device the nets
-    use.
+    ``devices`` is the result of :func:`device_settings` (computed here if
+    None).
     """
     hidden = layer_sizes(params["hidden_layer_sizes"], "hidden_layer_sizes")
     return TrainingSettings(
@@ -150,15 +150,23 @@ def training_settings(params, n_features, n_train, n_components):
         tol=params["tol"],
         n_iter_no_change=params["n_iter_no_change"],
         verbose=params["verbose"],
-        **_device_settings(params),
+        **(device_settings(params) if devices is None else devices),
     )
 
 
-def _device_settings(params):
-    """``device`` and ``accelerator`` (None unless ``accelerate=True``)."""
+def device_settings(params):
+    """``device`` and ``accelerator`` of a fit, or the error that stops it.
+
+    Called before ``fit`` changes anything. ``accelerator`` is None unless
+    ``accelerate=True``, which creates the fit's ``Accelerator``
+    (:func:`skdvae.vae._accelerate.make_accelerator`); the nets then use its
+    device.
+    """
     device = resolve_device(params["device"])
     if not params["accelerate"]:
         return {"device": device, "accelerator": None}
+    if params["warm_start"]:
+        raise ValueError("warm_start=True is not supported with accelerate=True.")
     accelerator = make_accelerator(params["device"])
     return {"device": str(accelerator.device), "accelerator": accelerator}
 

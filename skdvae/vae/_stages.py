@@ -32,7 +32,7 @@ from skdvae.diffusion_map._neighbors import NeighborSearch
 from skdvae.diffusion_map._pieces import same_piece_neighbors
 from skdvae.utils._torch import as_tensor, predict, private_torch_rng
 from skdvae.vae import _nets
-from skdvae.vae._accelerate import unwrapped
+from skdvae.vae._accelerate import check_same_on_every_process, unwrapped
 from skdvae.vae._latent_search import LatentSearch, use_latent_search
 from skdvae.vae._modules import EncoderMean, SpectralNetModule, TransitionModule
 from skdvae.vae._neighbors import training_neighbors
@@ -172,6 +172,9 @@ def fit_regression_encoder(X_train, X_val, settings, seeds, dm_params):
         )
     neighbors = training_neighbors(
         X_train, dm_params["n_neighbors"], dm, seeds.diffusion_map
+    )
+    check_same_on_every_process(
+        settings.accelerator, [Y, neighbors.indices_], "diffusion maps"
     )
     scale = global_scale(Y)
     step = np.sqrt(mean_step_variance(Y.astype(np.float64), neighbors.indices_))

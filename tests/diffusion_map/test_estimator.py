@@ -337,10 +337,20 @@ def test_float32_and_pandas_output(swiss_roll):
     assert list(out.columns) == ["diffusionmap0", "diffusionmap1"]
     assert out.dtypes.iloc[0] == np.float32
     assert dm.inverse_transform(out.to_numpy()).dtype == np.float32
-    # The training data is kept once, in float32 (no float64 copy).
+    # Only scikit-learn's KD tree (exact search on at most 15 features)
+    # keeps a float64 copy, as docs/scaling.md says.
+    trees = [a for a in data_arrays(dm._search, X.shape) if a.dtype == np.float64]
+    assert trees and dm._search.index_._fit_method == "kd_tree"
+
+
+def test_float32_training_data_is_kept_in_float32_only(swiss_roll):
+    # 20 features: the exact search is brute force, which keeps the data as is.
+    rotation = np.random.default_rng(0).normal(size=(3, 20))
+    X = (swiss_roll[0][:300] @ rotation).astype(np.float32)
+    dm = DiffusionMap(random_state=0).fit(X)
     kept = data_arrays(dm, X.shape)
     assert kept and all(a.dtype == np.float32 for a in kept)
-    assert len({id(a) for a in kept}) == 1
+    assert dm.inverse_transform(dm.embedding_).dtype == np.float32
 
 
 # ------------------------------------------------------------- edge cases

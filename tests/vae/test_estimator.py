@@ -188,6 +188,8 @@ def test_sampling_is_seeded(tiny):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dtype_is_preserved(dtype):
     X, _ = make_loop(100, random_state=0)
+    # 20 features: exact neighbour search by brute force, no float64 KD tree.
+    X = X @ np.random.default_rng(0).normal(size=(X.shape[1], 20))
     model = DiffusionVAE(**TINY).fit(X.astype(dtype))
     Xd = X.astype(dtype)
     Z = model.transform(Xd)
