@@ -278,23 +278,26 @@ def test_differing_stage_one_results_stop_a_data_parallel_fit():
     from skdvae.vae._accelerate import check_same_on_every_process
 
     class TwoProcesses:
-        """Stands in for an Accelerator whose other process holds ``other``."""
+        """Stands in for an Accelerator whose other process got ``other_y``."""
 
         num_processes, device = 2, "cpu"
 
-        def __init__(self, other):
-            self.other = other
+        def __init__(self, other_y, same_indices=True):
+            self.other_y, self.same_indices = other_y, same_indices
 
         def gather(self, local):
-            remote = self.other if self.other is not None else local
-            return torch.cat([local, remote])
+            if local.dtype == torch.int64:  # the digest of the neighbour indices
+                return torch.cat([local, local + (0 if self.same_indices else 1)])
+            return torch.cat([local, torch.as_tensor(self.other_y)[None]])
 
-    Y = np.arange(6.0).reshape(3, 2)
-    check_same_on_every_process(None, [Y], "diffusion maps")
-    check_same_on_every_process(TwoProcesses(None), [Y], "diffusion maps")
-    other = torch.tensor([12345], dtype=torch.int64)
-    with pytest.raises(RuntimeError, match="computed different diffusion maps"):
-        check_same_on_every_process(TwoProcesses(other), [Y], "diffusion maps")
+    Y = np.linspace(-2.0, 3.0, 12).reshape(6, 2)
+    index = np.arange(18).reshape(6, 3)
+    check_same_on_every_process(None, Y, index)
+    # Rounding-level differences (the iterative eigensolvers) are agreement.
+    check_same_on_every_process(TwoProcesses(Y + 1e-9), Y, index)
+    for other in [TwoProcesses(-Y), TwoProcesses(Y, same_indices=False)]:
+        with pytest.raises(RuntimeError, match="computed different diffusion maps"):
+            check_same_on_every_process(other, Y, index)
 
 
 DATA_PARALLEL_SCRIPT = """

@@ -173,9 +173,7 @@ def fit_regression_encoder(X_train, X_val, settings, seeds, dm_params):
     neighbors = training_neighbors(
         X_train, dm_params["n_neighbors"], dm, seeds.diffusion_map
     )
-    check_same_on_every_process(
-        settings.accelerator, [Y, neighbors.indices_], "diffusion maps"
-    )
+    check_same_on_every_process(settings.accelerator, Y, neighbors.indices_)
     scale = global_scale(Y)
     step = np.sqrt(mean_step_variance(Y.astype(np.float64), neighbors.indices_))
     step = step or scale
