@@ -3,8 +3,8 @@
 With ``DiffusionVAE(accelerate=True)`` both stages' skorch nets train through
 skorch's :class:`~skorch.hf.AccelerateMixin`: started by ``accelerate launch``
 (or ``torchrun``), every process fits the same diffusion map, then trains on
-its own shard of each minibatch while DistributedDataParallel averages the
-gradients. This module holds what the mixin leaves to its user:
+its own minibatches while DistributedDataParallel averages the gradients.
+This module holds what the mixin leaves to its user:
 
 - :func:`make_accelerator`: the ``Accelerator`` of one fit, on the kind of
   device the estimator's ``device`` names (accelerate gives each process its
