@@ -201,7 +201,11 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Seeds the eigensolver start vectors, the landmark choice, the
         approximate neighbour search, the eigenvector-selection subsample,
         the k-means of ``split_gap`` and the default of :meth:`sample`. Pass
-        an int for identical fits.
+        an int for identical fits: bit for bit with the dense and ARPACK
+        eigensolvers; to rounding with the AMG route of large data (about
+        1e-7 of the coordinates' scale on 25,000 points,
+        ``benchmarks/results/bench_determinism.md``), as is the approximate
+        neighbour graph for a given number of numba threads.
     verbose : int, default=0
         If positive, print the slow steps of ``fit`` (neighbour search,
         eigensolver) as they start and their durations, in plain text.
