@@ -204,8 +204,9 @@ class DiffusionMap(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         an int for identical fits: bit for bit with the dense and ARPACK
         eigensolvers; to rounding with the AMG route of large data (about
         1e-7 of the coordinates' scale on 25,000 points,
-        ``benchmarks/results/bench_determinism.md``), as is the approximate
-        neighbour graph for a given number of numba threads.
+        ``benchmarks/results/bench_determinism.md``). The approximate
+        neighbour graph is identical for a given number of numba threads and
+        may differ for another.
     verbose : int, default=0
         If positive, print the slow steps of ``fit`` (neighbour search,
         eigensolver) as they start and their durations, in plain text.
