@@ -425,4 +425,5 @@ class TransitionModule(nn.Module):
         """
         z, chol = self.step(x, mu, eps)
         target = realise(z)
-        return (z, chol, target, *self.decode_step(z, target, eps))
+        x_hat, detail_kl = self.decode_step(z, target, eps)
+        return z, chol, x_hat, target, detail_kl

@@ -148,13 +148,14 @@ def test_transition_module_reparameterisation():
     g = _gen(5)
     x, target = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
     mu = torch.randn(6, 2, generator=g)
-    z, chol, realised, x_hat, detail_kl = module(
+    z, chol, x_hat, realised, detail_kl = module(
         x, mu, torch.zeros(6, 2), lambda z: target
     )
     torch.testing.assert_close(z, mu)
     assert realised is target
+    torch.testing.assert_close(x_hat, module.decoder(z))
     eps = torch.randn(6, 2, generator=g)
-    z, chol, _, x_hat, _ = module(x, mu, eps, lambda z: target)
+    z, chol, x_hat, _, _ = module(x, mu, eps, lambda z: target)
     torch.testing.assert_close(z, mu + torch.einsum("bij,bj->bi", chol, eps))
     assert x_hat.shape == (6, 3) and module.n_detail == 0
     torch.testing.assert_close(detail_kl, torch.zeros(6))
@@ -168,7 +169,7 @@ def test_transition_module_with_detail_coordinates():
     g = _gen(6)
     x, target = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
     mu, eps = torch.randn(6, 2, generator=g), torch.randn(6, 6, generator=g)
-    z, chol, _, x_hat, detail_kl = module(x, mu, eps, lambda z: target)
+    z, chol, x_hat, _, detail_kl = module(x, mu, eps, lambda z: target)
     assert module.n_detail == 4 and x_hat.shape == (6, 3)
     assert torch.all(detail_kl >= 0)
     widths = [m.out_features for m in module.decoder.body.layers[::2]]
