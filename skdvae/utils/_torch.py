@@ -11,9 +11,10 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from skdvae.utils._blocks import row_blocks
+
 __all__ = [
     "as_tensor",
-    "batches",
     "inference_copy",
     "predict",
     "private_torch_rng",
@@ -96,14 +97,6 @@ def inference_copy(module):
     return copy.deepcopy(module).to(torch.float64).eval()
 
 
-def batches(n_rows):
-    """Slices of ``INFERENCE_BATCH`` consecutive rows covering ``n_rows``."""
-    return [
-        slice(start, start + INFERENCE_BATCH)
-        for start in range(0, n_rows, INFERENCE_BATCH)
-    ]
-
-
 def predict(module, A, method="forward", dtype=np.float64):
     """Apply ``module.<method>`` to the rows of ``A``, in float64, eval mode.
 
@@ -133,7 +126,7 @@ def predict(module, A, method="forward", dtype=np.float64):
     device = next(module.parameters()).device
     out = None
     with torch.no_grad(), torch_threads():
-        for rows in batches(len(A)) or [slice(0, 0)]:
+        for rows in row_blocks(len(A), INFERENCE_BATCH) or [slice(0, 0)]:
             part = fn(tensor64(A[rows]).to(device)).cpu().numpy()
             if out is None:
                 out = np.empty((len(A), *part.shape[1:]), dtype=dtype)

@@ -215,9 +215,13 @@ def detach_accelerator(net):
     plain_class = getattr(type(net), "plain_class", None)
     if plain_class is None:
         return net
-    for name in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator"):
+    for name in (
+        "accelerator",
+        "unwrap_after_train",
+        "_wrapped_with_accelerator",
+        "callbacks__print_log__sink",
+    ):
         vars(net).pop(name, None)
-    vars(net).pop("callbacks__print_log__sink", None)
     net._params_to_validate.discard("callbacks__print_log__sink")
     vars(net.module_).pop("_is_accelerate_prepared", None)
     net.__class__ = plain_class

@@ -15,6 +15,8 @@ samples.
 
 import numpy as np
 
+from skdvae.utils._blocks import row_blocks
+
 __all__ = ["fit_data_scale", "from_model_units", "to_model_units"]
 
 # Entries per block of rows converted at a time (8 MiB in float64).
@@ -22,9 +24,8 @@ BLOCK_ENTRIES = 2**20
 
 
 def _row_blocks(X):
-    """Slices of consecutive rows of ``X``, about ``BLOCK_ENTRIES`` entries each."""
-    rows = max(1, BLOCK_ENTRIES // max(X.shape[1], 1))
-    return [slice(start, start + rows) for start in range(0, X.shape[0], rows)]
+    """Blocks of consecutive rows of ``X``, about ``BLOCK_ENTRIES`` entries each."""
+    return row_blocks(X.shape[0], max(1, BLOCK_ENTRIES // max(X.shape[1], 1)))
 
 
 def fit_data_scale(X):

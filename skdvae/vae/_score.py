@@ -3,7 +3,13 @@
 import numpy as np
 import torch
 
-from skdvae.utils._torch import batches, inference_copy, tensor64, torch_threads
+from skdvae.utils._blocks import row_blocks
+from skdvae.utils._torch import (
+    INFERENCE_BATCH,
+    inference_copy,
+    tensor64,
+    torch_threads,
+)
 from skdvae.vae._losses import gaussian_kl, gaussian_nll
 
 __all__ = ["one_step_elbo"]
@@ -37,7 +43,7 @@ def one_step_elbo(module, X, mu, chol, prior, kl_weight):
     decoder = module.decoder
     elbo = np.empty(X.shape[0])
     with torch.no_grad(), torch_threads():
-        for rows in batches(X.shape[0]):
+        for rows in row_blocks(X.shape[0], INFERENCE_BATCH):
             x = tensor64(X[rows])
             x_hat, detail_kl = module.reconstruct(x, tensor64(mu[rows]))
             nll = gaussian_nll(x, x_hat, decoder.log_noise_var, decoder.out_scale)
