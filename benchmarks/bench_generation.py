@@ -270,12 +270,13 @@ def _at_embeddings(model, X, n, seed, posterior):
     z = torch.as_tensor(model.embedding_[index], dtype=torch.float64)
     detail = transition.detail
     if posterior:
-        mean, log_var = detail.posterior(tensor64(X[index]), z)
+        mean, log_var = detail.posterior(tensor64(model._to_model(X[index])), z)
     else:
         mean, log_var = detail.prior(z)
     generator = torch.Generator().manual_seed(seed)
     eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
-    return transition.decoder(z, detail.draw(mean, log_var, eps)).numpy()
+    decoded = transition.decoder(z, detail.draw(mean, log_var, eps)).numpy()
+    return model._to_data(decoded)
 
 
 def _spacing(model):
@@ -346,6 +347,17 @@ def _fashion_row(rows, name, seed, samples, data, fit_s=None):
     )
 
 
+def print_means(rows, seeds):
+    """One line per arm: its scores averaged over ``seeds``."""
+    print(f"mean over seeds {list(seeds)} | precision | recall | novelty | GW")
+    for name, scores in rows.items():
+        mean = {k: np.mean([s[k] for s in scores]) for k in scores[0]}
+        print(
+            f"{name} | {mean['precision']:.3f} | {mean['recall']:.3f} | "
+            f"{mean['novelty']:.2f} | {mean['gromov_wasserstein']:.4f}"
+        )
+
+
 def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
     """Which lever closes the recall gap of Fashion-MNIST samples."""
     data = _fashion(n_train)
@@ -366,13 +378,7 @@ def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
             for factor in (1, FASHION_BANDWIDTHS[-1]):
                 _support_line(model, seed, factor)
             print(f"spacing | {seed} | {_spacing(model)}")
-    print(f"mean over seeds {list(seeds)} | precision | recall | novelty | GW")
-    for name, scores in rows.items():
-        mean = {k: np.mean([s[k] for s in scores]) for k in scores[0]}
-        print(
-            f"{name} | {mean['precision']:.3f} | {mean['recall']:.3f} | "
-            f"{mean['novelty']:.2f} | {mean['gromov_wasserstein']:.4f}"
-        )
+    print_means(rows, seeds)
 
 
 def _synthetic_scores(name, samples, seed):

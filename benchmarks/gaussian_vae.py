@@ -36,14 +36,25 @@ class _GaussianVAEModule(torch.nn.Module):
     """Encoder (mean and log-variance) and decoder of a Gaussian VAE."""
 
     def __init__(
-        self, n_features, n_components, hidden_layer_sizes, decoder_hidden_layer_sizes
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes,
+        decoder_hidden_layer_sizes,
+        bounded_output=False,
     ):
         from skdvae.vae._modules import Decoder, EncoderMean
 
         super().__init__()
         self.n_components = int(n_components)
         self.encoder = EncoderMean(n_features, 2 * n_components, hidden_layer_sizes)
-        self.decoder = Decoder(n_components, n_features, decoder_hidden_layer_sizes)
+        self.decoder = Decoder(
+            n_components,
+            n_features,
+            decoder_hidden_layer_sizes,
+            n_detail=0,
+            bounded=bounded_output,
+        )
 
     def encode(self, x):
         """Posterior mean and log-variance of ``x``."""
@@ -110,6 +121,8 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         Hidden widths of the encoder, as in :class:`skdvae.DiffusionVAE`.
     decoder_hidden_layer_sizes : "auto" or tuple of int, default="auto"
         Hidden widths of the decoder, resolved by DiffusionVAE's own rule.
+    output_bounds : "data", None or (low, high), default="data"
+        Bounds of the decoder's outputs, resolved by DiffusionVAE's own rule.
     batch_size : int or "auto", default="auto"
         Minibatch size, resolved by DiffusionVAE's own rule ("auto":
         ``n_samples // 16`` clipped to [32, 128]).
@@ -146,6 +159,8 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
     ----------
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` holds the encoder and the decoder.
+    output_bounds_ : tuple of two ndarrays or None
+        ``(low, high)`` of the decoder's outputs, as in DiffusionVAE.
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float
@@ -173,6 +188,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         *,
         hidden_layer_sizes=(64, 64),
         decoder_hidden_layer_sizes="auto",
+        output_bounds="data",
         batch_size="auto",
         learning_rate_init=2e-3,
         max_iter=200,
@@ -186,6 +202,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.decoder_hidden_layer_sizes = decoder_hidden_layer_sizes
+        self.output_bounds = output_bounds
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -214,7 +231,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
         params = reference.get_params()
         return training_settings(params, n_features, n_train, self.n_components)
 
-    def _build(self, X, settings, seeds):
+    def _build(self, X, settings, seeds, bounds):
         from skdvae.vae._nets import EncoderNet, make_net
         from skdvae.vae._prior import global_scale
 
@@ -238,6 +255,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
                 "n_components": settings.n_components,
                 "hidden_layer_sizes": settings.hidden_layer_sizes,
                 "decoder_hidden_layer_sizes": settings.decoder_hidden_layer_sizes,
+                "bounded_output": bounds is not None,
             },
             criterion_params={},
             criterion=_NegativeELBO,
@@ -248,7 +266,7 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
             net.initialize()
         module, scale = net.module_, global_scale(X)
         module.encoder.set_input_scaling(X.mean(axis=0), scale)
-        module.decoder.set_output_scaling(X.mean(axis=0), scale)
+        module.decoder.set_output_scaling(X.mean(axis=0), scale, *(bounds or ()))
         with torch.no_grad():
             # out_scale is the per-feature scale: sqrt(m) times it is the norm.
             noise_std = self.init_noise_std * np.sqrt(X.shape[1])
@@ -275,13 +293,16 @@ class GaussianVAE(TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         from skdvae.utils._torch import as_tensor, torch_threads
+        from skdvae.vae._bounds import resolve_output_bounds
         from skdvae.vae._nets import BatchDataset
 
         X = check_array(X, dtype=np.float64, ensure_min_samples=2)
         self.n_features_in_ = X.shape[1]
         seeds = check_random_state(self.random_state).randint(2**31 - 1, size=3)
         settings = self._settings(X.shape[1], X.shape[0])
-        self.net_ = self._build(X, settings, [int(s) for s in seeds])
+        self.output_bounds_ = resolve_output_bounds(self.output_bounds, X)
+        seeds = [int(s) for s in seeds]
+        self.net_ = self._build(X, settings, seeds, self.output_bounds_)
         X32 = as_tensor(X)
         noise = ("eps", settings.n_components, int(seeds[2]))
         data = BatchDataset({"x": X32}, y=X32, noise=noise)

@@ -104,6 +104,7 @@ def _diffusion_vae(n_components, random_state, params):
 #: which the Gaussian VAE copies.
 _SHARED_VAE_PARAMS = (
     "hidden_layer_sizes",
+    "output_bounds",
     "batch_size",
     "learning_rate_init",
     "max_iter",

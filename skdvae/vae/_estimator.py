@@ -3,7 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -24,6 +23,7 @@ from skdvae.utils._state import unfitted_on_interrupt
 from skdvae.utils._torch import predict, torch_threads
 from skdvae.vae import _settings, _stages
 from skdvae.vae._accelerate import detach_accelerator
+from skdvae.vae._bounds import clip_to_bounds, in_model_units, resolve_output_bounds
 from skdvae.vae._neighbors import training_neighbors
 from skdvae.vae._nets import TrainingInterrupted
 from skdvae.vae._prior import global_scale, mean_step_variance, prior_cholesky
@@ -107,6 +107,18 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         layer and no wider than 512: a decoder of images needs the width to
         produce their detail (the VDAE design note), one of 3-D points does
         not.
+    output_bounds : "data", None or (low, high), default="data"
+        Bounds of the decoder's outputs: each feature is squashed into
+        ``[low, high]`` by a sigmoid, so :meth:`inverse_transform`,
+        :meth:`sample` and every state of :meth:`walk` stay within them by
+        construction. ``"data"``: each feature's minimum and maximum over the
+        training data; a pair of numbers or of arrays of shape
+        ``(n_features,)`` gives them (``(0, 255)`` for 8-bit images), and must
+        contain the training data; None leaves the outputs unbounded (a
+        linear last layer, the paper's decoder). Bounds measured better on
+        images and kept the synthetic manifolds' results (the VDAE design
+        note, "Bounded decoder"). ``warm_start`` keeps the bounds of the
+        first fit.
     n_neighbors : int, default=30
         Neighbours of each point (itself included) in data space: for the
         kernel graph of the diffusion map or SpectralNet, and for the local
@@ -233,6 +245,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``walk_bandwidth`` times the median learned step length.
     noise_variance_ : float
         Learned variance per feature of the decoder likelihood.
+    output_bounds_ : tuple of two ndarrays of shape (n_features_in_,) or None
+        ``(low, high)``: the bounds of the decoder's outputs in the units of
+        ``X`` (float64); None with ``output_bounds=None``.
     X_fit_ : ndarray of shape (n_samples_fit, n_features)
         Training points (without the validation split): walk start points
         and the reference set of the prior.
@@ -317,6 +332,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        "output_bounds": [StrOptions({"data"}), None, "array-like"],
         "n_neighbors": [Interval(Integral, 2, None, closed="left")],
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "t": [Interval(Real, 0, None, closed="left")],
@@ -350,6 +366,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         hidden_layer_sizes=(64, 64),
         n_detail_components=8,
         decoder_hidden_layer_sizes="auto",
+        output_bounds="data",
         n_neighbors=30,
         alpha=1.0,
         t=1.0,
@@ -376,6 +393,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_detail_components = n_detail_components
         self.decoder_hidden_layer_sizes = decoder_hidden_layer_sizes
+        self.output_bounds = output_bounds
         self.n_neighbors = n_neighbors
         self.alpha = alpha
         self.t = t
@@ -435,6 +453,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             ensure_min_samples=2,
             reset=not warm,
         )
+        if not warm:  # checked before the fit changes anything
+            bounds = resolve_output_bounds(self.output_bounds, X)
         n_validation = _settings.check_sizes(self.get_params(), X.shape[0])
         self.n_neighbors_ = resolve_n_neighbors(
             self.n_neighbors, X.shape[0] - n_validation
@@ -444,6 +464,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X_train, X_val = _stages.validation_split(X, n_validation, seeds.split)
         if not warm:
             self.data_mean_, self.data_scale_ = fit_data_scale(X_train)
+            self.output_bounds_ = bounds
         self.X_fit_ = X_train
         X_train, X_val = self._to_model(X_train), self._to_model(X_val)
         settings = _settings.training_settings(
@@ -524,6 +545,7 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 settings,
                 seeds.transition,
                 self.kl_weight,
+                in_model_units(self.output_bounds_, self.data_mean_, self.data_scale_),
             )
         valid = None
         if X_val is not None:
@@ -534,28 +556,14 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 X_val, E_val, prior_val, seeds.validation_noise, settings.n_detail
             )
         _stages.fit_transition(self.net_, X_train, E, prior, valid, seeds.noise)
-        self._store_curves()
+        record = _stages.transition_record(
+            self.net_, self._decoder, self.data_scale_, self.early_stopping
+        )
+        for name, value in record.items():
+            setattr(self, name, value)
         chol = predict(self._covariance, X_train)
         step = np.sqrt(np.square(chol).sum(axis=(1, 2)))
         self.walk_bandwidth_ = self.walk_bandwidth * float(np.median(step))
-
-    def _store_curves(self):
-        history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = list(history[:, "train_loss"])
-        decoder = self._decoder
-        self.noise_variance_ = float(
-            torch.exp(decoder.log_noise_var.detach()).cpu()
-            * (decoder.out_scale.cpu() * self.data_scale_) ** 2
-        )
-        if self.early_stopping:
-            self.validation_scores_ = [-v for v in history[:, "valid_loss"]]
-            self.best_validation_score_ = max(self.validation_scores_)
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_)
 
     # ------------------------------------------------------------ inference
     @property
@@ -854,7 +862,13 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return to_model_units(X, self.data_mean_, self.data_scale_)
 
     def _to_data(self, X):
-        return from_model_units(X, self.data_mean_, self.data_scale_)
+        """Decoded points in the data's units, within ``output_bounds_``.
+
+        The sigmoid already bounds them; the clip removes only the rounding
+        of the bounds stored in the networks' float32 buffers.
+        """
+        X = from_model_units(X, self.data_mean_, self.data_scale_)
+        return clip_to_bounds(X, self.output_bounds_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -155,9 +155,12 @@ class CovarianceHead(_Scaled):
 class Decoder(_Scaled):
     """Decoder psi~^-1(z, u) with an isotropic Gaussian likelihood.
 
-    ``forward(z, u) = out_shift + out_scale * body([(z - in_shift) / in_scale,
-    u])``, where the detail coordinates ``u`` (already standard, see
-    :mod:`skdvae.vae._detail`) are present only when ``n_detail > 0``.
+    ``forward(z, u) = out_shift + out_scale * g(body([(z - in_shift) /
+    in_scale, u]))``, where the detail coordinates ``u`` (already standard,
+    see :mod:`skdvae.vae._detail`) are present only when ``n_detail > 0``, and
+    ``g`` is the identity, or for a bounded decoder
+    ``g(h) = out_low + (out_high - out_low) * sigmoid(h)``: each output then
+    lies within its bounds whatever the input.
     ``log_noise_var`` is the learned log-variance of p(x | z, u) per feature,
     in units of ``out_scale ** 2``: learning it makes the weight between the
     reconstruction and KL terms of the ELBO a maximum-likelihood estimate
@@ -175,6 +178,8 @@ class Decoder(_Scaled):
         Non-linearity of the MLP.
     n_detail : int, default=0
         Dimension U of the detail coordinates read besides ``z``.
+    bounded : bool, default=False
+        Squash each output into bounds given to :meth:`set_output_scaling`.
     """
 
     def __init__(
@@ -184,20 +189,36 @@ class Decoder(_Scaled):
         hidden_layer_sizes,
         activation="silu",
         n_detail=0,
+        bounded=False,
     ):
         super().__init__(n_components)
         self.n_detail = int(n_detail)
+        self.bounded = bool(bounded)
         self.body = MLP(
             n_components + self.n_detail, hidden_layer_sizes, n_features, activation
         )
         self.register_buffer("out_shift", torch.zeros(n_features))
         self.register_buffer("out_scale", torch.ones(()))
+        if self.bounded:
+            self.register_buffer("out_low", torch.zeros(n_features))
+            self.register_buffer("out_high", torch.ones(n_features))
         self.log_noise_var = nn.Parameter(torch.zeros(()))
 
-    def set_output_scaling(self, shift, scale):
-        """Set the output de-standardisation ``shift + scale * h``."""
-        self.out_shift.copy_(torch.as_tensor(shift, dtype=self.out_shift.dtype))
+    def set_output_scaling(self, shift, scale, low=None, high=None):
+        """Set the output de-standardisation ``shift + scale * g(h)``.
+
+        ``low`` and ``high`` (per feature, in the units of the output) are the
+        bounds of a bounded decoder, required by it and refused otherwise.
+        """
+        if self.bounded != (low is not None and high is not None):
+            raise ValueError("Output bounds go with a bounded decoder only.")
+        dtype = self.out_shift.dtype
+        self.out_shift.copy_(torch.as_tensor(shift, dtype=dtype))
         self.out_scale.copy_(torch.as_tensor(scale, dtype=self.out_scale.dtype))
+        if self.bounded:
+            shift, scale = self.out_shift, self.out_scale
+            self.out_low.copy_((torch.as_tensor(low, dtype=dtype) - shift) / scale)
+            self.out_high.copy_((torch.as_tensor(high, dtype=dtype) - shift) / scale)
         return self
 
     def forward(self, z, u=None):
@@ -205,7 +226,13 @@ class Decoder(_Scaled):
         h = self._standardize(z)
         if self.n_detail:
             h = torch.cat([h, u], -1)
-        return self.out_shift + self.out_scale * self.body(h)
+        h = self.body(h)
+        if self.bounded:
+            # sigmoid(h) written with tanh: torch's float64 sigmoid rounds some
+            # entries differently depending on their position in the batch.
+            sigmoid = 0.5 + 0.5 * torch.tanh(0.5 * h)
+            h = self.out_low + (self.out_high - self.out_low) * sigmoid
+        return self.out_shift + self.out_scale * h
 
 
 class OrthonormLayer(nn.Module):
@@ -337,6 +364,9 @@ class TransitionModule(nn.Module):
         ``hidden_layer_sizes``.
     n_detail : int, default=0
         Dimension U of the detail coordinates (0: none, the paper's model).
+    bounded_output : bool, default=False
+        Whether the decoder's outputs are squashed into bounds (see
+        :class:`Decoder`).
     min_diagonal : float, default=1e-3
         Floor of the covariance head's Cholesky diagonal.
     activation : str, default="silu"
@@ -350,6 +380,7 @@ class TransitionModule(nn.Module):
         hidden_layer_sizes,
         decoder_hidden_layer_sizes=None,
         n_detail=0,
+        bounded_output=False,
         min_diagonal=1e-3,
         activation="silu",
     ):
@@ -359,7 +390,12 @@ class TransitionModule(nn.Module):
         )
         decoder_sizes = decoder_hidden_layer_sizes or hidden_layer_sizes
         self.decoder = Decoder(
-            n_components, n_features, decoder_sizes, activation, n_detail
+            n_components,
+            n_features,
+            decoder_sizes,
+            activation,
+            n_detail,
+            bounded_output,
         )
         self.detail = None
         if n_detail:

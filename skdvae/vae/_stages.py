@@ -287,7 +287,9 @@ def training_degree(X, n_neighbors, alpha, diffusion_map=None):
 
 
 # ------------------------------------------------------------------ stage 2
-def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_weight):
+def build_transition_net(
+    X_train, E, step_variance, floor, settings, seed, kl_weight, bounds=None
+):
     """A new stage-2 net (covariance head, decoder, detail coordinates).
 
     Parameters
@@ -305,6 +307,9 @@ def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_we
         Initialises the net and its batch order.
     kl_weight : float
         Weight of the walk-step KL term.
+    bounds : tuple of two ndarrays of shape (m,) or None, default=None
+        ``(low, high)``: bounds of the decoder's outputs, in the units of
+        ``X_train``; None for an unbounded decoder.
 
     Returns
     -------
@@ -332,6 +337,7 @@ def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_we
         module_params={
             "decoder_hidden_layer_sizes": settings.decoder_hidden_layer_sizes,
             "n_detail": settings.n_detail,
+            "bounded_output": bounds is not None,
         },
         criterion={"data_scale": data_scale, "kl_weight": kl_weight},
     )
@@ -340,10 +346,32 @@ def build_transition_net(X_train, E, step_variance, floor, settings, seed, kl_we
     module.covariance.set_input_scaling(x_shift, data_scale)
     module.covariance.set_output_scale(np.sqrt(step_variance + floor))
     module.decoder.set_input_scaling(z_shift, z_scale)
-    module.decoder.set_output_scaling(x_shift, data_scale)
+    module.decoder.set_output_scaling(x_shift, data_scale, *(bounds or ()))
     if module.detail is not None:
         module.detail.set_scaling(x_shift, data_scale, z_shift, z_scale)
     return net
+
+
+def transition_record(net, decoder, data_scale, early_stopping):
+    """The estimator's attributes describing a stage-2 fit, by name.
+
+    ``n_iter_``, ``loss_curve_``, ``noise_variance_`` (the decoder's learned
+    variance per feature in the data's units), and ``validation_scores_``,
+    ``best_validation_score_`` and ``best_loss_`` as in scikit-learn's
+    ``MLPRegressor`` (validation scores with ``early_stopping``, the best
+    training loss without).
+    """
+    history = net.history
+    record = {"n_iter_": len(history), "loss_curve_": list(history[:, "train_loss"])}
+    record["noise_variance_"] = float(
+        torch.exp(decoder.log_noise_var.detach()).cpu()
+        * (decoder.out_scale.cpu() * data_scale) ** 2
+    )
+    scores = [-v for v in history[:, "valid_loss"]] if early_stopping else None
+    record["validation_scores_"] = scores
+    record["best_validation_score_"] = max(scores) if early_stopping else None
+    record["best_loss_"] = None if early_stopping else min(record["loss_curve_"])
+    return record
 
 
 def transition_validation(X_val, E_val, prior_val, seed, n_detail=0):
