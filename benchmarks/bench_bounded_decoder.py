@@ -7,6 +7,7 @@ decoder module, so it is measured both ways too. Run::
 
     python -m benchmarks.bench_bounded_decoder --part frey [--seeds 0 1]
     python -m benchmarks.bench_bounded_decoder --part fashion [--n-train 5000]
+    python -m benchmarks.bench_bounded_decoder --part loop [--seeds 0 1]
 
 Frey faces: the split of :mod:`benchmarks.bench_detail_range` (1,700
 training and 265 held-out images), ``n_components=3``, Gaussian VAE of latent
@@ -21,6 +22,11 @@ Fashion-MNIST: the split of ``bench_generation --part fashion``,
 held-out images: precision, recall, novelty, Gromov-Wasserstein distance, fit
 seconds, and for ``DiffusionVAE`` the ceiling row (training embeddings decoded
 with ``u`` from their own image's posterior).
+
+Loop: 2,000 points of the generative benchmark's loop, ``n_components=2``,
+2,000 samples: mean distance to the true curve with unbounded outputs, with
+the training range (``"data"``), and with the training range widened by
+:data:`LOOP_MARGIN` of its span on each side (given as a pair).
 """
 
 import argparse
@@ -32,11 +38,14 @@ from benchmarks.bench_detail_range import _scores, _split
 from benchmarks.peers import make_estimator
 from benchmarks.walks import RANGE_MARGIN, nearest_distance, outside_range
 from skdvae import DiffusionVAE
+from skdvae.datasets import distance_to_manifold, make_dataset
 
 #: The two settings compared, by row label.
 BOUNDS = {"bounded": "data", "unbounded": None}
 N_SAMPLES = 1000
 N_WALKERS, N_STEPS = 200, 100
+#: Widening of the loop's training range in the third arm, as a fraction of its span.
+LOOP_MARGIN = 0.05
 
 
 def _fit(kind, latent, seed, bounds, X):
@@ -99,15 +108,37 @@ def fashion(seeds, n_train):
     generation.print_means(rows, seeds)
 
 
+def loop(seeds):
+    """Loop: distance of samples to the curve, by output bounds."""
+    print("output bounds | seed | mean distance to the curve | fit s")
+    print("---|---|---|---")
+    for seed in seeds:
+        X = make_dataset("loop", 2000, random_state=seed)[0]
+        low, high = X.min(axis=0), X.max(axis=0)
+        margin = LOOP_MARGIN * (high - low)
+        arms = {
+            "unbounded (None)": None,
+            '"data"': "data",
+            f"data range widened by {LOOP_MARGIN:.0%}": (low - margin, high + margin),
+        }
+        for label, bounds in arms.items():
+            model, fit_s = _fit("DiffusionVAE", 2, seed, bounds, X)
+            samples = model.sample(2000, random_state=seed)
+            distance = distance_to_manifold("loop", samples).mean()
+            print(f"{label} | {seed} | {distance:.4f} | {fit_s:.0f}", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("frey", "fashion"), required=True)
+    parser.add_argument("--part", choices=("frey", "fashion", "loop"), required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--n-train", type=int, default=5000)
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.part == "frey":
         frey(args.seeds)
+    elif args.part == "loop":
+        loop(args.seeds)
     else:
         fashion(args.seeds, args.n_train)
 
