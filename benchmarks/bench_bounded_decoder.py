@@ -26,7 +26,11 @@ with ``u`` from their own image's posterior).
 Loop: 2,000 points of the generative benchmark's loop, ``n_components=2``,
 2,000 samples: mean distance to the true curve with unbounded outputs, with
 the training range (``"data"``), and with the training range widened by
-:data:`LOOP_MARGIN` of its span on each side (given as a pair).
+:data:`MARGIN` of its span on each side (given as a pair).
+
+``--arms`` picks among ``bounded`` (``"data"``), ``unbounded`` (None) and
+``widened`` (the training range widened by :data:`MARGIN`) for Frey faces
+and Fashion-MNIST (default: the first two); ``--models`` picks the models.
 """
 
 import argparse
@@ -40,12 +44,23 @@ from benchmarks.walks import RANGE_MARGIN, nearest_distance, outside_range
 from skdvae import DiffusionVAE
 from skdvae.datasets import distance_to_manifold, make_dataset
 
-#: The two settings compared, by row label.
-BOUNDS = {"bounded": "data", "unbounded": None}
 N_SAMPLES = 1000
 N_WALKERS, N_STEPS = 200, 100
-#: Widening of the loop's training range in the third arm, as a fraction of its span.
-LOOP_MARGIN = 0.05
+#: Widening of the training range in the "widened" arm, as a fraction of its span.
+MARGIN = 0.05
+#: The arms (output bounds) by name; ``--arms`` picks some.
+ARMS = ("bounded", "unbounded", "widened")
+#: The models compared; ``--models`` picks some.
+MODELS = ("DiffusionVAE", "GaussianVAE")
+
+
+def _bounds(arm, X):
+    """``output_bounds`` of arm ``arm`` for training data ``X``."""
+    if arm == "widened":
+        low, high = X.min(axis=0), X.max(axis=0)
+        margin = MARGIN * (high - low)
+        return low - margin, high + margin
+    return {"bounded": "data", "unbounded": None}[arm]
 
 
 def _fit(kind, latent, seed, bounds, X):
@@ -69,7 +84,7 @@ def _walk_scores(vae, train, test, seed):
     return f"{outside:.3f} | {last / first:.2f}"
 
 
-def frey(seeds):
+def frey(seeds, arms=ARMS[:2], models=MODELS):
     """Frey faces: range, precision, recall, novelty; walks of DiffusionVAE."""
     train, test = _split()
     print("model | output | seed | outside | precision | recall | novelty | ", end="")
@@ -77,9 +92,11 @@ def frey(seeds):
     print("---|---|---|---|---|---|---|---|---|---")
     print(f"held-out images | - | - | {_scores(test, train, test)} | | |")
     for kind, latent in (("DiffusionVAE", 3), ("GaussianVAE", 11)):
-        for label, bounds in BOUNDS.items():
+        for label in arms:
             for seed in seeds:
-                model, fit_s = _fit(kind, latent, seed, bounds, train)
+                if kind not in models:
+                    continue
+                model, fit_s = _fit(kind, latent, seed, _bounds(label, train), train)
                 samples = model.sample(N_SAMPLES, random_state=seed)
                 walk = " | "
                 if kind == "DiffusionVAE":
@@ -88,7 +105,7 @@ def frey(seeds):
                 print(f"{kind} | {label} | {seed} | {scores} | {walk} | {fit_s:.0f}")
 
 
-def fashion(seeds, n_train):
+def fashion(seeds, n_train, arms=ARMS[:2], models=MODELS):
     """Fashion-MNIST: precision, recall, novelty, Gromov-Wasserstein."""
     data = generation._fashion(n_train)
     X, T, _ = data
@@ -96,9 +113,11 @@ def fashion(seeds, n_train):
     print("arm | seed | precision | recall | novelty | GW | fit s")
     rows = {}
     for kind, latent in (("DiffusionVAE", 8), ("GaussianVAE", 16)):
-        for label, bounds in BOUNDS.items():
+        for label in arms:
             for seed in seeds:
-                model, fit_s = _fit(kind, latent, seed, bounds, X)
+                if kind not in models:
+                    continue
+                model, fit_s = _fit(kind, latent, seed, _bounds(label, X), X)
                 name = f"{kind} {label}"
                 samples = model.sample(len(T), random_state=seed)
                 generation._fashion_row(rows, name, seed, samples, data, fit_s)
@@ -114,15 +133,13 @@ def loop(seeds):
     print("---|---|---|---")
     for seed in seeds:
         X = make_dataset("loop", 2000, random_state=seed)[0]
-        low, high = X.min(axis=0), X.max(axis=0)
-        margin = LOOP_MARGIN * (high - low)
         arms = {
-            "unbounded (None)": None,
-            '"data"': "data",
-            f"data range widened by {LOOP_MARGIN:.0%}": (low - margin, high + margin),
+            "unbounded (None)": "unbounded",
+            '"data"': "bounded",
+            f"data range widened by {MARGIN:.0%}": "widened",
         }
-        for label, bounds in arms.items():
-            model, fit_s = _fit("DiffusionVAE", 2, seed, bounds, X)
+        for label, arm in arms.items():
+            model, fit_s = _fit("DiffusionVAE", 2, seed, _bounds(arm, X), X)
             samples = model.sample(2000, random_state=seed)
             distance = distance_to_manifold("loop", samples).mean()
             print(f"{label} | {seed} | {distance:.4f} | {fit_s:.0f}", flush=True)
@@ -133,14 +150,16 @@ def main(argv=None):
     parser.add_argument("--part", choices=("frey", "fashion", "loop"), required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--n-train", type=int, default=5000)
+    parser.add_argument("--arms", nargs="+", choices=ARMS, default=list(ARMS[:2]))
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.part == "frey":
-        frey(args.seeds)
+        frey(args.seeds, args.arms, args.models)
     elif args.part == "loop":
         loop(args.seeds)
     else:
-        fashion(args.seeds, args.n_train)
+        fashion(args.seeds, args.n_train, args.arms, args.models)
 
 
 if __name__ == "__main__":
