@@ -116,9 +116,9 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``(n_features,)`` gives them (``(0, 255)`` for 8-bit images), and must
         contain the training data; None leaves the outputs unbounded (a
         linear last layer, the paper's decoder). The bounds raised sample
-        recall on images; on smooth curves the samples lie farther from the
-        curve near its extremes, which bounds widened by a few percent of the
-        range avoid (the VDAE design note, "Bounded decoder").
+        recall on images; on smooth curves the samples lay farther from the
+        curve (the loop: about half as far again), which bounds widened by 5 %
+        of the range avoided (the VDAE design note, "Bounded decoder").
         ``warm_start`` keeps the bounds of the first fit.
     n_neighbors : int, default=30
         Neighbours of each point (itself included) in data space: for the
