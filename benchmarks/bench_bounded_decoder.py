@@ -74,6 +74,21 @@ def _fit(kind, latent, seed, bounds, X):
     return model, time.perf_counter() - start
 
 
+def _fits(latents, arms, seeds, models, X):
+    """Fit every chosen model for every arm and seed, in that order.
+
+    Yields ``(kind, label, seed, model, fit seconds)``; ``latents`` maps each
+    model to its latent dimension.
+    """
+    for kind, latent in latents.items():
+        if kind not in models:
+            continue
+        for label in arms:
+            for seed in seeds:
+                model, fit_s = _fit(kind, latent, seed, _bounds(label, X), X)
+                yield kind, label, seed, model, fit_s
+
+
 def _walk_scores(vae, train, test, seed):
     """Outside share of the visited points and the distance ratio of the walk."""
     paths = vae.walk(test[:N_WALKERS], n_steps=N_STEPS, random_state=seed)
@@ -91,18 +106,14 @@ def frey(seeds, arms=ARMS[:2], models=MODELS):
     print("walk outside | walk distance ratio | fit s")
     print("---|---|---|---|---|---|---|---|---|---")
     print(f"held-out images | - | - | {_scores(test, train, test)} | | |")
-    for kind, latent in (("DiffusionVAE", 3), ("GaussianVAE", 11)):
-        for label in arms:
-            for seed in seeds:
-                if kind not in models:
-                    continue
-                model, fit_s = _fit(kind, latent, seed, _bounds(label, train), train)
-                samples = model.sample(N_SAMPLES, random_state=seed)
-                walk = " | "
-                if kind == "DiffusionVAE":
-                    walk = _walk_scores(model, train, test, seed)
-                scores = _scores(samples, train, test)
-                print(f"{kind} | {label} | {seed} | {scores} | {walk} | {fit_s:.0f}")
+    latents = {"DiffusionVAE": 3, "GaussianVAE": 11}
+    for kind, label, seed, model, fit_s in _fits(latents, arms, seeds, models, train):
+        samples = model.sample(N_SAMPLES, random_state=seed)
+        walk = " | "
+        if kind == "DiffusionVAE":
+            walk = _walk_scores(model, train, test, seed)
+        scores = _scores(samples, train, test)
+        print(f"{kind} | {label} | {seed} | {scores} | {walk} | {fit_s:.0f}")
 
 
 def fashion(seeds, n_train, arms=ARMS[:2], models=MODELS):
@@ -112,18 +123,14 @@ def fashion(seeds, n_train, arms=ARMS[:2], models=MODELS):
     print(f"Fashion-MNIST, {len(X)} training, {len(T)} held-out images")
     print("arm | seed | precision | recall | novelty | GW | fit s")
     rows = {}
-    for kind, latent in (("DiffusionVAE", 8), ("GaussianVAE", 16)):
-        for label in arms:
-            for seed in seeds:
-                if kind not in models:
-                    continue
-                model, fit_s = _fit(kind, latent, seed, _bounds(label, X), X)
-                name = f"{kind} {label}"
-                samples = model.sample(len(T), random_state=seed)
-                generation._fashion_row(rows, name, seed, samples, data, fit_s)
-                if kind == "DiffusionVAE":
-                    top = generation._at_embeddings(model, X, len(T), seed, True)
-                    generation._fashion_row(rows, f"{name} ceiling", seed, top, data)
+    latents = {"DiffusionVAE": 8, "GaussianVAE": 16}
+    for kind, label, seed, model, fit_s in _fits(latents, arms, seeds, models, X):
+        name = f"{kind} {label}"
+        samples = model.sample(len(T), random_state=seed)
+        generation._fashion_row(rows, name, seed, samples, data, fit_s)
+        if kind == "DiffusionVAE":
+            top = generation._at_embeddings(model, X, len(T), seed, True)
+            generation._fashion_row(rows, f"{name} ceiling", seed, top, data)
     generation.print_means(rows, seeds)
 
 

@@ -9,6 +9,8 @@ and checks them against the training data.
 
 import numpy as np
 
+from skdvae.vae._scaling import to_model_units
+
 __all__ = ["clip_to_bounds", "in_model_units", "resolve_output_bounds"]
 
 
@@ -88,7 +90,7 @@ def in_model_units(bounds, mean, scale):
     """``(low, high)`` converted to the networks' units, or None."""
     if bounds is None:
         return None
-    return tuple((b - mean) / scale for b in bounds)
+    return tuple(to_model_units(b[np.newaxis], mean, scale)[0] for b in bounds)
 
 
 def clip_to_bounds(X, bounds):
