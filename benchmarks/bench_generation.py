@@ -37,7 +37,7 @@ the detail coordinates, the decoder or the training budget; the Gaussian VAE
 at the same total latent dimension (16) on the same budget is the reference
 (``gauss16``: 400 epochs, the benchmark's convention of twice DiffusionVAE's
 ``max_iter``; ``gauss16_epochs200``: 200 epochs, as many as DiffusionVAE's
-decoder trains by default; ``gauss16_epochs800`` beside ``epochs400``). ``--models DIR``
+decoder trains by default). ``--models DIR``
 keeps the fitted estimators as pickles and reuses them (a fit is
 deterministic given its seed).
 
@@ -220,7 +220,6 @@ FASHION_FITS = {
     "epochs400": ("DiffusionVAE", dict(max_iter=400)),
     "gauss16": ("GaussianVAE", dict()),
     "gauss16_epochs200": ("GaussianVAE", dict(max_iter=100)),
-    "gauss16_epochs800": ("GaussianVAE", dict(max_iter=400)),
 }
 #: Walk-bandwidth factors applied to the fitted ``walk_bandwidth_``.
 FASHION_BANDWIDTHS = (2, 4, 8)
