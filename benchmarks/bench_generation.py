@@ -33,7 +33,9 @@ posterior given the image: the decoder's ceiling, near-copies). The k-d tree
 density sums the 32 nearest embeddings only; the ``support`` lines count the
 embeddings within ``walk_bandwidth_`` of draws of the walk's target density
 and compare the two log-densities there. Refitted arms (``--fits``) change
-the detail coordinates, the decoder or the training budget; the Gaussian VAE
+the detail coordinates, the decoder or the training budget (refitted
+DiffusionVAEs are sampled at the defaults and decoded at their training
+embeddings both ways); the Gaussian VAE
 at the same total latent dimension (16) on the same budget is the reference
 (``gauss16``: 400 epochs, the benchmark's convention of twice DiffusionVAE's
 ``max_iter``; ``gauss16_epochs200``: 200 epochs, as many as DiffusionVAE's
@@ -377,6 +379,10 @@ def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
             if name != "default":
                 samples = model.sample(len(T), random_state=seed)
                 _fashion_row(rows, f"fit: {name}", seed, samples, data, fit_s)
+                if FASHION_FITS[name][0] == "DiffusionVAE":
+                    for posterior, arm in ((False, "no walk"), (True, "ceiling")):
+                        samples = _at_embeddings(model, X, len(T), seed, posterior)
+                        _fashion_row(rows, f"fit: {name}, {arm}", seed, samples, data)
                 continue
             for arm, samples in _fashion_arms(model, X, len(T), seed).items():
                 _fashion_row(rows, arm, seed, samples, data, fit_s)
