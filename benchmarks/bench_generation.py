@@ -355,6 +355,14 @@ def _fashion_row(rows, name, seed, samples, data, fit_s=None):
     )
 
 
+def _epochs_line(name, seed, model):
+    """Epochs each training stage of a fitted DiffusionVAE ran."""
+    print(
+        f"epochs | {name} | {seed} | stage 1 {model.encoder_n_iter_}, "
+        f"stage 2 {model.n_iter_}"
+    )
+
+
 def print_means(rows, seeds):
     """One line per arm: its scores averaged over ``seeds``."""
     print(f"mean over seeds {list(seeds)} | precision | recall | novelty | GW")
@@ -380,6 +388,7 @@ def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
                 samples = model.sample(len(T), random_state=seed)
                 _fashion_row(rows, f"fit: {name}", seed, samples, data, fit_s)
                 if FASHION_FITS[name][0] == "DiffusionVAE":
+                    _epochs_line(name, seed, model)
                     for posterior, arm in ((False, "no walk"), (True, "ceiling")):
                         samples = _at_embeddings(model, X, len(T), seed, posterior)
                         _fashion_row(rows, f"fit: {name}, {arm}", seed, samples, data)
@@ -387,6 +396,7 @@ def fashion(seeds, n_train=5000, fits=("default", "gauss16"), models=None):
             for arm, samples in _fashion_arms(model, X, len(T), seed).items():
                 _fashion_row(rows, arm, seed, samples, data, fit_s)
                 fit_s = None
+            _epochs_line(name, seed, model)
             for factor in (1, FASHION_BANDWIDTHS[-1]):
                 _support_line(model, seed, factor)
             print(f"spacing | {seed} | {_spacing(model)}")
