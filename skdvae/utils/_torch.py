@@ -24,6 +24,11 @@ __all__ = [
 
 # Rows per forward pass at inference.
 INFERENCE_BATCH = 8192
+# Inference batches are padded to a multiple of this many rows: some CPUs' matrix
+# products round a row differently when it falls in a partial panel of rows at
+# the end of a batch (seen on an AMD EPYC, not on an Intel Xeon), so without
+# padding a row's result would depend on its position in the call.
+ROW_QUANTUM = 64
 
 
 # torch's thread count is one setting for the whole process: calls from
@@ -97,12 +102,22 @@ def inference_copy(module):
     return copy.deepcopy(module).to(torch.float64).eval()
 
 
+def _padded(batch):
+    """``batch`` with copies of its last row up to a multiple of ROW_QUANTUM."""
+    n_pad = -len(batch) % ROW_QUANTUM
+    if n_pad == 0 or len(batch) == 0:
+        return batch
+    return torch.cat([batch, batch[-1:].expand(n_pad, *batch.shape[1:])])
+
+
 def predict(module, A, method="forward", dtype=np.float64):
     """Apply ``module.<method>`` to the rows of ``A``, in float64, eval mode.
 
-    Inference runs on a float64 copy of the (float32-trained) module, so a
-    row's result does not depend on the batch it is computed in (float32
-    matrix products round differently for different batch shapes).
+    Inference runs on a float64 copy of the (float32-trained) module, on
+    batches padded (with copies of their last row) to a multiple of
+    :data:`ROW_QUANTUM` rows, so a row's result does not depend on the batch
+    it is computed in (matrix products round differently for different batch
+    shapes, and on some CPUs for rows in a partial panel).
 
     Parameters
     ----------
@@ -127,7 +142,8 @@ def predict(module, A, method="forward", dtype=np.float64):
     out = None
     with torch.no_grad(), torch_threads():
         for rows in row_blocks(len(A), INFERENCE_BATCH) or [slice(0, 0)]:
-            part = fn(tensor64(A[rows]).to(device)).cpu().numpy()
+            batch = tensor64(A[rows]).to(device)
+            part = fn(_padded(batch))[: len(batch)].cpu().numpy()
             if out is None:
                 out = np.empty((len(A), *part.shape[1:]), dtype=dtype)
             out[rows] = part
