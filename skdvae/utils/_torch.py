@@ -16,6 +16,7 @@ from skdvae.utils._blocks import row_blocks
 __all__ = [
     "as_tensor",
     "inference_copy",
+    "pad_rows",
     "predict",
     "private_torch_rng",
     "tensor64",
@@ -102,7 +103,7 @@ def inference_copy(module):
     return copy.deepcopy(module).to(torch.float64).eval()
 
 
-def _padded(batch):
+def pad_rows(batch):
     """``batch`` with copies of its last row up to a multiple of ROW_QUANTUM."""
     n_pad = -len(batch) % ROW_QUANTUM
     if n_pad == 0 or len(batch) == 0:
@@ -143,7 +144,7 @@ def predict(module, A, method="forward", dtype=np.float64):
     with torch.no_grad(), torch_threads():
         for rows in row_blocks(len(A), INFERENCE_BATCH) or [slice(0, 0)]:
             batch = tensor64(A[rows]).to(device)
-            part = fn(_padded(batch))[: len(batch)].cpu().numpy()
+            part = fn(pad_rows(batch))[: len(batch)].cpu().numpy()
             if out is None:
                 out = np.empty((len(A), *part.shape[1:]), dtype=dtype)
             out[rows] = part

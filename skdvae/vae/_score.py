@@ -7,6 +7,7 @@ from skdvae.utils._blocks import row_blocks
 from skdvae.utils._torch import (
     INFERENCE_BATCH,
     inference_copy,
+    pad_rows,
     tensor64,
     torch_threads,
 )
@@ -45,7 +46,11 @@ def one_step_elbo(module, X, mu, chol, prior, kl_weight):
     with torch.no_grad(), torch_threads():
         for rows in row_blocks(X.shape[0], INFERENCE_BATCH):
             x = tensor64(X[rows])
-            x_hat, detail_kl = module.reconstruct(x, tensor64(mu[rows]))
+            n = len(x)  # padded: a row's result must not depend on its batch
+            x_hat, detail_kl = module.reconstruct(
+                pad_rows(x), pad_rows(tensor64(mu[rows]))
+            )
+            x_hat, detail_kl = x_hat[:n], detail_kl[:n]
             nll = gaussian_nll(x, x_hat, decoder.log_noise_var, decoder.out_scale)
             kl = gaussian_kl(tensor64(chol[rows]), tensor64(prior[rows]))
             elbo[rows] = -(nll + kl_weight * kl + detail_kl).numpy()
