@@ -3,7 +3,8 @@
 Run ``python -m benchmarks.bench_detail_prior [--part prior|tradeoff|all]
 [--seeds 0] [--n-train 5000|20000] [--models DIR]``, with the split, the
 fitted models (``--models`` reuses the pickles of ``bench_generation --part
-fashion``) and the columns of ``bench_generation --part fashion``.
+fashion``) and the columns of ``bench_generation --part fashion``; or
+``--part frey`` for the trade-off on Frey faces.
 
 ``prior``: the default DiffusionVAE (``n_components=8``, 8 detail coordinates)
 decodes training embeddings ``z = e_i`` drawn from the walk's stationary
@@ -27,6 +28,18 @@ varies: DiffusionVAE's ``detail_temperature`` against a Gaussian-prior VAE at
 latent 16 (``gauss16``) whose prior draws are scaled by the temperature. The
 recall target compares one point of each curve; the curves show whether one
 model's trade-off dominates the other's.
+
+``frey``: the same trade-off on Frey faces (the split of ``bench_generation
+--part detail``): DiffusionVAE at ``n_components=3`` (8 detail coordinates)
+against the Gaussian VAE at latent 11, each fitted per seed.
+
+``synthetic``: what a detail temperature of 1.25 does where the full profile
+checks the manifold (its generative cases: loop, circle, sphere, torus, two
+circles, 5 x 5 Gaussian grid): mean distance of 2,000 samples to the true
+manifold, Gromov-Wasserstein distance to a fresh sample (the seeds and
+samples of the full profile), Betti numbers, and
+the two circles' and the grid's own scores, at temperatures 1 and 1.25 of one
+fitted default model per case and seed.
 """
 
 import argparse
@@ -43,8 +56,12 @@ from benchmarks.bench_generation import (
     _fashion,
     _fashion_row,
     _fitted,
+    _frey,
     print_means,
 )
+from benchmarks.peers import make_estimator
+from benchmarks.walks import nearest_distance
+from skdvae import DiffusionVAE
 from skdvae.utils._torch import inference_copy, tensor64
 
 MIXTURE_SIZES = (1, 8)
@@ -183,22 +200,69 @@ def tradeoff_arms(dvae, gauss, n, seed):
     for t in DVAE_TEMPERATURES:
         samples = dvae.sample(n, random_state=seed, detail_temperature=t)
         arms[f"DiffusionVAE, detail_temperature={t:g}"] = samples
+    latent = gauss.n_components
     for t in GAUSS_TEMPERATURES:
-        Z = t * np.random.RandomState(seed).standard_normal((n, gauss.n_components))
-        name = f"Gaussian VAE (latent 16), prior draws x{t:g}"
+        Z = t * np.random.RandomState(seed).standard_normal((n, latent))
+        name = f"Gaussian VAE (latent {latent}), prior draws x{t:g}"
         arms[name] = gauss.inverse_transform(Z)
     return arms
+
+
+def frey(seeds):
+    """The trade-off on Frey faces, both models fitted per seed."""
+    X, T = _frey()
+    data = X, T, float(np.median(nearest_distance(T, X)))
+    print(f"Frey faces, {len(X)} training, {len(T)} held-out images")
+    print("arm | seed | precision | recall | novelty | GW | fit s")
+    rows = {}
+    for seed in seeds:
+        dvae = DiffusionVAE(3, random_state=seed).fit(X)
+        gauss = make_estimator("GaussianVAE", 11, seed).fit(X)
+        for name, samples in tradeoff_arms(dvae, gauss, len(T), seed).items():
+            _fashion_row(rows, name, seed, samples, data)
+    print_means(rows, seeds)
+
+
+def synthetic(seeds, temperatures=(1.0, 1.25)):
+    """Manifold scores of the full profile's generative cases by temperature."""
+    from benchmarks.data import load_dataset
+    from benchmarks.generative import sample_scores
+    from benchmarks.profiles import PROFILES
+
+    print("case | seed | temperature | distance | GW | Betti | other")
+    for case in PROFILES["full"].generative:
+        for seed in seeds:
+            X = load_dataset(case.dataset, case.n_samples, seed).X
+            reference = load_dataset(case.dataset, 2000, seed + 2000).X
+            model = DiffusionVAE(case.n_components, random_state=seed).fit(X)
+            for t in temperatures:
+                samples = model.sample(2000, random_state=seed, detail_temperature=t)
+                s = sample_scores(case.dataset, samples, reference, 1000, seed)
+                other = {
+                    k: s[k]
+                    for k in ("modes_hit", "off_circles", "minor_circle_share")
+                    if k in s
+                }
+                print(
+                    f"{case.dataset} (D = {case.n_components}) | {seed} | {t:g} | "
+                    f"{s['manifold_distance_mean']:.4f} | "
+                    f"{s['gromov_wasserstein']:.4f} | {s['betti_match']} | {other}",
+                    flush=True,
+                )
 
 
 def main(argv=None):
     """Command line."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_detail_prior")
-    parser.add_argument("--part", choices=("prior", "tradeoff", "all"), default="all")
+    parts = ("prior", "tradeoff", "all", "frey", "synthetic")
+    parser.add_argument("--part", choices=parts, default="all")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--n-train", type=int, choices=FASHION_TEST, default=5000)
     parser.add_argument("--models", help="folder of fitted estimators to reuse")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.part in ("frey", "synthetic"):
+        return {"frey": frey, "synthetic": synthetic}[args.part](args.seeds)
     data = _fashion(args.n_train)
     X, T, _ = data
     print(f"Fashion-MNIST, {len(X)} training, {len(T)} held-out images")
