@@ -70,6 +70,15 @@ GAUSS_TEMPERATURES = (0.5, 0.7, 0.85, 1.0, 1.2)
 _LOG_2PI = float(np.log(2 * np.pi))
 
 
+def _log_density(u, mean, log_var):
+    """Log-density of ``u`` under ``N(mean, diag e^log_var)``, per row.
+
+    Broadcasts over the leading axes.
+    """
+    d2 = (u - mean).square() * torch.exp(-log_var)
+    return -0.5 * (d2 + log_var + _LOG_2PI).sum(-1)
+
+
 class MixturePrior(nn.Module):
     """``p(u | z)``: a mixture of ``K`` diagonal Gaussians from an MLP of ``z``."""
 
@@ -94,8 +103,7 @@ class MixturePrior(nn.Module):
     def log_prob(self, z, u):
         """``log p(u | z)`` per row."""
         log_w, mean, log_var = self(z)
-        d2 = (u[:, None] - mean).square() * torch.exp(-log_var)
-        return torch.logsumexp(log_w - 0.5 * (d2 + log_var + _LOG_2PI).sum(-1), -1)
+        return torch.logsumexp(log_w + _log_density(u[:, None], mean, log_var), -1)
 
     def draw(self, z, generator):
         """One draw of ``u ~ p(u | z)`` per row."""
@@ -170,9 +178,7 @@ def prior_arms(model, X, T, n, seed):
         return model._to_data(transition.decoder(z, u).numpy())
 
     mean_p, log_var_p = detail.prior(z_test)
-    learned = -0.5 * (
-        (u_test - mean_p).square() * torch.exp(-log_var_p) + log_var_p + _LOG_2PI
-    ).sum(-1)
+    learned = _log_density(u_test, mean_p, log_var_p)
     print(f"held-out log p(u | z) | {seed} | learned prior {learned.mean():.2f}")
     arms = {"learned prior p(u | z)": _at_embeddings(model, X, n, seed, False)}
     for K in MIXTURE_SIZES:
