@@ -110,11 +110,11 @@ class MixturePrior(nn.Module):
         log_w, mean, log_var = self(z)
         k = torch.multinomial(log_w.exp(), 1, generator=generator)[:, 0]
         rows = torch.arange(len(z))
-        eps = torch.randn(mean[rows, k].shape, generator=generator, dtype=mean.dtype)
-        return mean[rows, k] + torch.exp(0.5 * log_var[rows, k]) * eps
+        return _draw_posterior(mean[rows, k], log_var[rows, k], generator)
 
 
 def _draw_posterior(mean, log_var, generator):
+    """One draw of ``N(mean, diag e^log_var)`` per row."""
     eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
     return mean + torch.exp(0.5 * log_var) * eps
 
