@@ -23,8 +23,8 @@ state stays in a compact set fixed at fit time, and detailed balance keeps
 ``p`` invariant: walkers started from ``p`` (:meth:`LatentSupport.draw`)
 stay distributed like it for any number of steps. Each emitted point is
 ``decoder(z, u)`` with fresh detail coordinates ``u ~ p(u | z)`` when the
-model has them. All randomness comes from an explicit CPU
-``torch.Generator``.
+model has them, their noise scaled by the detail temperature. All
+randomness comes from an explicit CPU ``torch.Generator``.
 """
 
 import warnings
@@ -40,7 +40,18 @@ from skdvae.vae._latent_search import (
     use_latent_search,
 )
 
-__all__ = ["LatentSupport", "latent_walk", "walk_model", "warn_off_support"]
+__all__ = [
+    "DETAIL_TEMPERATURE",
+    "LatentSupport",
+    "latent_walk",
+    "walk_model",
+    "warn_off_support",
+]
+
+#: Default multiplier of the detail noise in ``sample`` and ``walk``: 1.25
+#: trades some precision for recall on images, where temperature 1 samples are
+#: less diverse than the data (``docs/method.md``, "Detail temperature").
+DETAIL_TEMPERATURE = 1.25
 
 # Embeddings summed over per walker when the support uses a k-d tree.
 _SUPPORT_NEIGHBORS = 32
@@ -232,7 +243,7 @@ def latent_walk(
     return torch.cat(out), accepted / proposals if proposals else float("nan")
 
 
-def walk_model(module, target, n_steps, rng, temperature=1.0, Z=None, index=None):
+def walk_model(module, target, n_steps, rng, temperature=None, Z=None, index=None):
     """Walk a fitted model from latent points ``Z`` or around embeddings ``index``.
 
     Parameters
@@ -246,8 +257,9 @@ def walk_model(module, target, n_steps, rng, temperature=1.0, Z=None, index=None
         Steps per walker.
     rng : numpy.random.RandomState
         Seeds the walk's torch generator.
-    temperature : float, default=1.0
-        Multiplies the detail noise (:func:`latent_walk`).
+    temperature : float or None, default=None
+        Multiplies the detail noise (:func:`latent_walk`); None means
+        :data:`DETAIL_TEMPERATURE` for a model with detail coordinates.
     Z : ndarray of shape (n, D) or None
         Start points (a warning for those off the support); None draws them
         around the training embeddings ``index`` instead.
@@ -260,7 +272,9 @@ def walk_model(module, target, n_steps, rng, temperature=1.0, Z=None, index=None
     paths : ndarray of shape (n, n_steps + 1, n_features)
     acceptance : float
     """
-    if temperature != 1.0 and module.n_detail == 0:
+    if temperature is None:
+        temperature = DETAIL_TEMPERATURE if module.n_detail else 1.0
+    elif temperature != 1.0 and module.n_detail == 0:
         raise ValueError(
             f"detail_temperature={temperature} has no effect: this model has no "
             "detail coordinates (n_detail_components=0). Leave detail_temperature "
