@@ -13,7 +13,8 @@ coordinates ``u`` trained for reconstruction, with
   ``p(u | z') = N(m_p(z'), diag s_p(z')^2)``, learned jointly.
 
 Generation keeps the paper's walk: the step ``z'`` comes from the diffusion
-random walk, then ``u ~ p(u | z')`` and ``x' = decoder(z', u)``. So where on
+random walk, then ``u ~ p(u | z')`` (its noise scaled by the detail
+temperature of ``sample`` and ``walk``) and ``x' = decoder(z', u)``. So where on
 the manifold a sample lies is decided by the walk, and what it looks like
 there by the learned conditional distribution of details. Pure torch.
 """

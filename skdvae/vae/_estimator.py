@@ -99,7 +99,8 @@ class DiffusionVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         decoder of a few diffusion coordinates returns blurred averages of
         the images near ``z`` (Frey faces at ``n_components=3``, measured by
         ``python -m benchmarks.bench_generation --part detail``: sample recall
-        0.15 with 0, 0.81 with 8). 0 is the paper's model.
+        0.15 with 0, 0.81 with 8, at detail temperature 1). 0 is the paper's
+        model.
     decoder_hidden_layer_sizes : "auto", int or array-like of int, default="auto"
         Hidden widths of the decoder. "auto" gives it as many layers as
         ``hidden_layer_sizes``, each as wide as the data (``n_features``

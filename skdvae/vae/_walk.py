@@ -278,7 +278,7 @@ def walk_model(module, target, n_steps, rng, temperature=None, Z=None, index=Non
         raise ValueError(
             f"detail_temperature={temperature} has no effect: this model has no "
             "detail coordinates (n_detail_components=0). Leave detail_temperature "
-            "at 1.0, or fit with n_detail_components > 0."
+            "at its default (None) or 1, or fit with n_detail_components > 0."
         )
     generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
     transition = inference_copy(module)

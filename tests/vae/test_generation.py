@@ -100,11 +100,15 @@ def test_detail_coordinates_make_samples_diverse():
     assert novelty[8, 1.0] > 0.5
     assert recall[8, 0.0] < recall[8, 1.0] - 0.2
     assert novelty[8, 0.0] < novelty[8, 1.0] < novelty[8, 2.0]
-    # The default temperature is 1.25 with detail coordinates, and no
-    # temperature at all without them.
+    # The default temperature is 1.25 with detail coordinates, and 1 (nothing
+    # to scale) without them.
     np.testing.assert_array_equal(
         models[8].sample(5, random_state=1),
         models[8].sample(5, random_state=1, detail_temperature=1.25),
+    )
+    np.testing.assert_array_equal(
+        models[8].walk(X[:2], n_steps=2, random_state=1),
+        models[8].walk(X[:2], n_steps=2, random_state=1, detail_temperature=1.25),
     )
     assert not np.array_equal(
         models[8].sample(5, random_state=1),
