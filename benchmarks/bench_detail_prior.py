@@ -59,7 +59,10 @@ from benchmarks.bench_generation import (
     _frey,
     print_means,
 )
+from benchmarks.data import load_dataset
+from benchmarks.generative import sample_scores
 from benchmarks.peers import make_estimator
+from benchmarks.profiles import PROFILES
 from benchmarks.walks import nearest_distance
 from skdvae import DiffusionVAE
 from skdvae.utils._torch import inference_copy, tensor64
@@ -231,19 +234,19 @@ def frey(seeds):
 
 def synthetic(seeds, temperatures=(1.0, 1.25)):
     """Manifold scores of the full profile's generative cases by temperature."""
-    from benchmarks.data import load_dataset
-    from benchmarks.generative import sample_scores
-    from benchmarks.profiles import PROFILES
-
+    full = PROFILES["full"]
+    n_gen = full.n_generated
     print("case | seed | temperature | distance | GW | Betti | other")
-    for case in PROFILES["full"].generative:
+    for case in full.generative:
         for seed in seeds:
             X = load_dataset(case.dataset, case.n_samples, seed).X
-            reference = load_dataset(case.dataset, 2000, seed + 2000).X
+            reference = load_dataset(case.dataset, n_gen, seed + 2000).X
             model = DiffusionVAE(case.n_components, random_state=seed).fit(X)
             for t in temperatures:
-                samples = model.sample(2000, random_state=seed, detail_temperature=t)
-                s = sample_scores(case.dataset, samples, reference, 1000, seed)
+                samples = model.sample(n_gen, random_state=seed, detail_temperature=t)
+                s = sample_scores(
+                    case.dataset, samples, reference, full.metric_max_samples, seed
+                )
                 other = {
                     k: s[k]
                     for k in ("modes_hit", "off_circles", "minor_circle_share")
