@@ -23,7 +23,8 @@ def _parser():
         choices=sorted(PROFILES),
         default="quick",
         help="what to run: tiny (seconds, for tests), quick (the README's main "
-        "job, minutes) or full (everything, the committed report)",
+        "job, minutes), full (everything, the committed report) or real-seeds "
+        "(the real-image targets over two seeds)",
     )
     parser.add_argument(
         "--output",
@@ -38,7 +39,8 @@ def _parser():
     parser.add_argument(
         "--sections",
         default=None,
-        help=f"comma-separated subset of: {','.join(SECTIONS)} (default: all)",
+        help=f"comma-separated subset of: {','.join(SECTIONS)} (default: the "
+        "profile's own; all but for real-seeds)",
     )
     return parser
 

@@ -33,6 +33,7 @@ COLUMNS = {
     "status": "`ok`, or why the fit did not finish (an error, a time-out, the "
     "memory cap) or did not run (the method is not installed here)",
     "seeds ok": "seeds whose fit finished, of the seeds run",
+    "recall per seed": "recall of each seed's model, in seed order",
     "trustworthiness ↑": _TRUST,
     "continuity ↑": "the converse of trustworthiness: 1 when each point's 10 "
     "nearest neighbours in the data stay among its nearest in the embedding "

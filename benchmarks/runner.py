@@ -372,13 +372,14 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
 
     Parameters
     ----------
-    profile_name : {"tiny", "quick", "full"} or Profile
-        Profile to run (a :class:`~benchmarks.profiles.Profile` runs a custom
-        configuration).
+    profile_name : str or Profile
+        Name of a profile (a key of :data:`~benchmarks.profiles.PROFILES`),
+        or a :class:`~benchmarks.profiles.Profile` for a custom configuration.
     out : path-like or None, default=None
         Output folder; default :func:`default_out`.
     sections : iterable of str or None, default=None
-        Subset of :data:`SECTIONS` to run (all by default).
+        Subset of :data:`SECTIONS` to run (default: the profile's
+        ``sections``, or all).
     argv : list of str or None, default=None
         Command-line arguments, recorded in the report header.
     stream : file-like or None, default=None
@@ -392,7 +393,9 @@ def run(profile_name, out=None, sections=None, argv=None, stream=None):
     profile = profile_name
     if isinstance(profile_name, str):
         profile = get_profile(profile_name)
-    names = list(SECTIONS) if sections is None else list(sections)
+    if sections is None:
+        sections = profile.sections or SECTIONS
+    names = list(sections)
     unknown = set(names) - set(SECTIONS)
     if unknown:
         raise ValueError(

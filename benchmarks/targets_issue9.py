@@ -78,6 +78,27 @@ def _real_rows(case):
     return [r for r in case["rows"] if r.get("status") == "ok"]
 
 
+def _real_pair(case):
+    """DiffusionVAE and the same-total Gaussian VAE of ``case``, and the basis.
+
+    With a seed summary (means over the seeds, :func:`benchmarks.real.seed_summary`)
+    the means; otherwise the rows of the single run.
+    """
+    summary = case.get("summary") if case else None
+    if summary:
+        dvae = next((s for s in summary if s["method"] == "DiffusionVAE"), None)
+        same = next((s for s in summary if SAME_TOTAL in (s.get("role") or "")), None)
+        if dvae is not None and dvae["n_ok"] > 0:
+            means = {k: dvae[f"{k}_mean"] for k in ("recall", "precision", "novelty")}
+            if same is not None:
+                same = {**same, "recall": same["recall_mean"]}
+            return means, same, seeds(dvae["n_ok"])
+    rows = _real_rows(case)
+    dvae = next((r for r in rows if r["method"] == "DiffusionVAE"), None)
+    same = next((r for r in rows if SAME_TOTAL in (r.get("role") or "")), None)
+    return dvae, same, seeds(1)
+
+
 def _real_dataset(case, key):
     name, stated = display_name(key), _REAL[key]
     texts = (
@@ -86,10 +107,9 @@ def _real_dataset(case, key):
         f"{name}: DiffusionVAE precision at least 0.8",
         f"{name}: DiffusionVAE samples are new (novelty above 0.5)",
     )
-    rows = _real_rows(case)
-    dvae = next((r for r in rows if r["method"] == "DiffusionVAE"), None)
-    same = next((r for r in rows if SAME_TOTAL in (r.get("role") or "")), None)
+    dvae, same, over = _real_pair(case)
     if dvae is None:
+        rows = _real_rows(case)
         why = "skipped or not in this profile" if not rows else "DiffusionVAE failed"
         return [target(_IMAGES, text, why, None) for text in texts]
     size = (stated, case["n_train"], "training images")
@@ -99,14 +119,14 @@ def _real_dataset(case, key):
     if same is None or not (finite(recall) and finite(same.get("recall"))):
         out.append(target(_IMAGES, texts[0], "a model or its recall is missing", None))
     else:
-        measured = f"{recall:.3f} vs {same['recall']:.3f} ({same['method']})"
+        measured = f"{recall:.3f} vs {same['recall']:.3f} ({same['method']}; {over})"
         passed = recall >= same["recall"]
         out.append(target(_IMAGES, texts[0], measured, passed, size))
     for text, value, passed in (
         (texts[1], precision, finite(precision) and precision >= 0.8),
         (texts[2], novelty, finite(novelty) and novelty > 0.5),
     ):
-        measured = f"{value:.3f}" if finite(value) else "-"
+        measured = f"{value:.3f} ({over})" if finite(value) else "-"
         passed = passed if value is not None else None
         out.append(target(_IMAGES, text, measured, passed, size))
     return out

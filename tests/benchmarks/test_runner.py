@@ -154,6 +154,40 @@ def test_tiny_profile_measures_the_issue_9_numbers(tiny_run):
     assert f"**GaussianVAE (latent {total})**" in report
 
 
+def test_real_section_repeats_the_target_pair_over_seeds(tmp_path):
+    from dataclasses import replace
+
+    from benchmarks.profiles import get_profile
+    from benchmarks.real import SAME_TOTAL, plan
+    from benchmarks.runner import run
+
+    tiny = get_profile("tiny")
+    profile = replace(tiny, real=dict(tiny.real, seeds=(0, 1)), sections=("real",))
+    labels = [label for label, _ in plan(profile)]
+    assert len(labels) == 4 + 2 and labels[-1].endswith("seed 1")
+    report, data = run(profile, tmp_path, stream=io.StringIO())
+    results = json.loads(data.read_text())
+    assert set(results["sections"]) == {"real"}  # the profile's own sections
+    frey = results["sections"]["real"]["cases"][0]
+    if "skipped" in frey:
+        pytest.skip(frey["skipped"])
+    assert [r["seed"] for r in frey["rows"]] == [0] * 4
+    repeats = frey["repeats"]
+    assert [r["seed"] for r in repeats] == [1, 1]
+    assert repeats[0]["method"] == "DiffusionVAE" and SAME_TOTAL in repeats[1]["role"]
+    assert all("walk_distance_1" not in r for r in repeats)  # scores only
+    dvae = next(s for s in frey["summary"] if s["method"] == "DiffusionVAE")
+    assert dvae["seeds"] == [0, 1] and dvae["n_ok"] == 2
+    rows = [frey["rows"][0], repeats[0]]
+    assert dvae["recall_mean"] == pytest.approx(np.mean([r["recall"] for r in rows]))
+    recall = next(
+        t for t in results["targets"] if "Frey faces: DiffusionVAE rec" in t["target"]
+    )
+    assert "mean of 2 seeds" in recall["measured"]
+    assert f"{dvae['recall_mean']:.3f} vs" in recall["measured"]
+    assert "Over seeds 0, 1 (the table above is seed 0)" in report.read_text()
+
+
 def _scale(dm_fit, umap_fit, dm_trust=0.95, umap_trust=0.96, n=50_000):
     rows = [
         {
