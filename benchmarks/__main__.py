@@ -1,4 +1,7 @@
-"""Command line: ``python -m benchmarks --profile {tiny,quick,full} [--output DIR]``.
+"""Command line: ``python -m benchmarks --profile NAME [--output DIR]``.
+
+``NAME`` is a profile of :mod:`benchmarks.profiles`: tiny, quick, full or
+real-seeds.
 
 Without ``--output`` the report goes to ``benchmarks/output/<profile>/``,
 which git ignores. The committed reference reports are regenerated on

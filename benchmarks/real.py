@@ -202,7 +202,12 @@ class _Run:
 
 def real_seeds(profile):
     """Seeds of section 2; the first fits every row, the others the target pair."""
-    return tuple(profile.real.get("seeds", (0,)))
+    found = tuple(profile.real.get("seeds", (0,)))
+    if not found or len(set(found)) != len(found):
+        raise ValueError(
+            f"real['seeds'] must hold distinct seeds, at least one; got {found!r}."
+        )
+    return found
 
 
 def _is_target_pair(run):
@@ -287,13 +292,16 @@ def _real_method(ctx, data, run, seed):
 
 
 def _mark_best(rows):
-    """Add :data:`BEST` to the role of the Gaussian VAE row of highest recall."""
+    """Add :data:`BEST` to the role of the Gaussian VAE row of highest recall.
+
+    Only when at least two Gaussian VAE rows have a recall to compare.
+    """
     gaussian = [
         r
         for r in rows
         if r["method"].startswith("GaussianVAE") and r.get("recall") is not None
     ]
-    if gaussian:
+    if len(gaussian) > 1:
         best = max(gaussian, key=lambda r: r["recall"])
         best["role"] = ", ".join(filter(None, [best.get("role"), BEST]))
     return rows
@@ -313,10 +321,12 @@ def seed_summary(rows):
     Returns
     -------
     summary : list of dict
-        Per model of the target pair: ``method``, ``role``, ``latent_dim``,
-        ``seeds`` and ``recalls`` (of the successful fits, in seed order),
-        ``n_ok`` and ``<score>_mean`` for precision, recall, novelty and
-        Gromov-Wasserstein (None when no seed gave the score).
+        Per model of the target pair: ``method``, ``role``, ``latent_dim``;
+        ``seeds`` (every seed the model ran at, in run order) and ``recalls``
+        (its recall at each, None where the fit failed or gave no recall);
+        ``n_ok``, the seeds with a recall; and ``<score>_mean`` over those
+        seeds for precision, recall, novelty and Gromov-Wasserstein (None
+        when no seed gave the score).
     """
     out = []
     for row in rows:
@@ -327,16 +337,12 @@ def seed_summary(rows):
             continue
         if any(s["method"] == row["method"] for s in out):
             continue
-        ok = [
-            r
-            for r in rows
-            if r["method"] == row["method"]
-            and r.get("status") == "ok"
-            and r.get("recall") is not None
-        ]
+        runs = [r for r in rows if r["method"] == row["method"]]
+        recalls = [r.get("recall") if r.get("status") == "ok" else None for r in runs]
+        ok = [r for r, recall in zip(runs, recalls) if recall is not None]
         entry = dict(method=row["method"], role=row.get("role"), n_ok=len(ok))
-        entry.update(latent_dim=row.get("latent_dim"), seeds=[r["seed"] for r in ok])
-        entry["recalls"] = [r["recall"] for r in ok]
+        entry.update(latent_dim=row.get("latent_dim"), recalls=recalls)
+        entry["seeds"] = [r["seed"] for r in runs]
         for key in _MEANS:
             values = [r[key] for r in ok if r.get(key) is not None]
             entry[f"{key}_mean"] = float(np.mean(values)) if values else None

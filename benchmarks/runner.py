@@ -328,7 +328,10 @@ def _problems(sections):
             if "method" in obj and obj.get("status") not in (None, "ok"):
                 error = (obj.get("error") or "").strip().splitlines()
                 last = clip(error[-1], 200) if error else ""
-                found.append(f"{where}: {obj['method']}: {obj['status']} ({last})")
+                seed = f" (seed {obj['seed']})" if "seed" in obj else ""
+                found.append(
+                    f"{where}: {obj['method']}{seed}: {obj['status']} ({last})"
+                )
             if obj.get("skipped"):
                 found.append(
                     f"{where} {obj.get('dataset', '')}: skipped: {obj['skipped']}"

@@ -17,6 +17,8 @@ Real data are at the stated size from the full profile's training sizes
 on, walks from 100 steps; smaller runs are marked so.
 """
 
+import numpy as np
+
 from benchmarks.data import display_name
 from benchmarks.real import SAME_TOTAL
 from benchmarks.target_rules import finite, seeds, summary_of, target
@@ -78,25 +80,62 @@ def _real_rows(case):
     return [r for r in case["rows"] if r.get("status") == "ok"]
 
 
-def _real_pair(case):
-    """DiffusionVAE and the same-total Gaussian VAE of ``case``, and the basis.
+def _by_seed(entry):
+    """``seed -> recall`` of a seed-summary entry, finished seeds only."""
+    if entry is None:
+        return {}
+    pairs = zip(entry["seeds"], entry["recalls"])
+    return {seed: recall for seed, recall in pairs if recall is not None}
 
-    With a seed summary (means over the seeds, :func:`benchmarks.real.seed_summary`)
-    the means; otherwise the rows of the single run.
+
+def _over(n):
+    """``"; mean of 2 seeds"``, or nothing for one seed."""
+    return "" if n == 1 else f"; {seeds(n)}"
+
+
+def _real_pair(case):
+    """DiffusionVAE's scores and the recalls the target compares.
+
+    With a seed summary (:func:`benchmarks.real.seed_summary`), precision and
+    novelty are DiffusionVAE's means over its finished seeds, and the two
+    recalls are means over the seeds where both models finished; otherwise the
+    rows of a single run.
+
+    Returns
+    -------
+    dvae : dict or None
+        ``precision``, ``novelty`` and ``n`` (seeds they average).
+    recalls : tuple or None
+        ``(dvae_recall, gaussian_recall, gaussian_label, n_seeds)``.
     """
-    summary = case.get("summary") if case else None
+    summary = (case or {}).get("summary")
     if summary:
         dvae = next((s for s in summary if s["method"] == "DiffusionVAE"), None)
         same = next((s for s in summary if SAME_TOTAL in (s.get("role") or "")), None)
-        if dvae is not None and dvae["n_ok"] > 0:
-            means = {k: dvae[f"{k}_mean"] for k in ("recall", "precision", "novelty")}
-            if same is not None:
-                same = {**same, "recall": same["recall_mean"]}
-            return means, same, seeds(dvae["n_ok"])
+        if dvae is None or dvae["n_ok"] == 0:
+            return None, None
+        scores = dict(precision=dvae["precision_mean"], novelty=dvae["novelty_mean"])
+        scores["n"] = dvae["n_ok"]
+        mine, theirs = _by_seed(dvae), _by_seed(same)
+        both = [seed for seed in mine if seed in theirs]
+        if not both:
+            return scores, None
+        recalls = (
+            float(np.mean([mine[s] for s in both])),
+            float(np.mean([theirs[s] for s in both])),
+            same["method"],
+            len(both),
+        )
+        return scores, recalls
     rows = _real_rows(case)
     dvae = next((r for r in rows if r["method"] == "DiffusionVAE"), None)
     same = next((r for r in rows if SAME_TOTAL in (r.get("role") or "")), None)
-    return dvae, same, seeds(1)
+    if dvae is None:
+        return None, None
+    scores = dict(precision=dvae.get("precision"), novelty=dvae.get("novelty"), n=1)
+    if same is None or not (finite(dvae.get("recall")) and finite(same.get("recall"))):
+        return scores, None
+    return scores, (dvae["recall"], same["recall"], same["method"], 1)
 
 
 def _real_dataset(case, key):
@@ -107,26 +146,26 @@ def _real_dataset(case, key):
         f"{name}: DiffusionVAE precision at least 0.8",
         f"{name}: DiffusionVAE samples are new (novelty above 0.5)",
     )
-    dvae, same, over = _real_pair(case)
+    dvae, recalls = _real_pair(case)
     if dvae is None:
         rows = _real_rows(case)
         why = "skipped or not in this profile" if not rows else "DiffusionVAE failed"
         return [target(_IMAGES, text, why, None) for text in texts]
     size = (stated, case["n_train"], "training images")
-    recall, precision = dvae.get("recall"), dvae.get("precision")
-    novelty = dvae.get("novelty")
     out = []
-    if same is None or not (finite(recall) and finite(same.get("recall"))):
+    if recalls is None:
         out.append(target(_IMAGES, texts[0], "a model or its recall is missing", None))
     else:
-        measured = f"{recall:.3f} vs {same['recall']:.3f} ({same['method']}; {over})"
-        passed = recall >= same["recall"]
-        out.append(target(_IMAGES, texts[0], measured, passed, size))
+        mine, theirs, label, n = recalls
+        measured = f"{mine:.3f} vs {theirs:.3f} ({label}{_over(n)})"
+        out.append(target(_IMAGES, texts[0], measured, mine >= theirs, size))
+    precision, novelty = dvae["precision"], dvae["novelty"]
     for text, value, passed in (
         (texts[1], precision, finite(precision) and precision >= 0.8),
         (texts[2], novelty, finite(novelty) and novelty > 0.5),
     ):
-        measured = f"{value:.3f} ({over})" if finite(value) else "-"
+        over = f" ({seeds(dvae['n'])})" if dvae["n"] > 1 else ""
+        measured = f"{value:.3f}{over}" if finite(value) else "-"
         passed = passed if value is not None else None
         out.append(target(_IMAGES, text, measured, passed, size))
     return out

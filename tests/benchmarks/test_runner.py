@@ -154,17 +154,23 @@ def test_tiny_profile_measures_the_issue_9_numbers(tiny_run):
     assert f"**GaussianVAE (latent {total})**" in report
 
 
-def test_real_section_repeats_the_target_pair_over_seeds(tmp_path):
+def test_real_section_repeats_the_target_pair_over_seeds(tmp_path, monkeypatch):
     from dataclasses import replace
 
+    from benchmarks import figures
     from benchmarks.profiles import get_profile
     from benchmarks.real import SAME_TOTAL, plan
     from benchmarks.runner import run
 
+    grids = []
+    draw = figures.image_grid
+    monkeypatch.setattr(
+        figures, "image_grid", lambda path, *a: grids.append(path) or draw(path, *a)
+    )
     tiny = get_profile("tiny")
     profile = replace(tiny, real=dict(tiny.real, seeds=(0, 1)), sections=("real",))
-    labels = [label for label, _ in plan(profile)]
-    assert len(labels) == 4 + 2 and labels[-1].endswith("seed 1")
+    keys = plan(profile)
+    assert len(set(keys)) == len(keys) == 4 + 2 and keys[-1][0].endswith("seed 1")
     report, data = run(profile, tmp_path, stream=io.StringIO())
     results = json.loads(data.read_text())
     assert set(results["sections"]) == {"real"}  # the profile's own sections
@@ -175,17 +181,34 @@ def test_real_section_repeats_the_target_pair_over_seeds(tmp_path):
     repeats = frey["repeats"]
     assert [r["seed"] for r in repeats] == [1, 1]
     assert repeats[0]["method"] == "DiffusionVAE" and SAME_TOTAL in repeats[1]["role"]
-    assert all("walk_distance_1" not in r for r in repeats)  # scores only
+    assert "long_walk" in frey["rows"][0]["time_s"]
+    assert not {"walk", "long_walk"} & set(repeats[0]["time_s"])  # scores only
+    # Real images, then seed 0's samples of 4 models and DiffusionVAE's walks.
+    assert len(grids) == 1 + 4 + 1
     dvae = next(s for s in frey["summary"] if s["method"] == "DiffusionVAE")
     assert dvae["seeds"] == [0, 1] and dvae["n_ok"] == 2
     rows = [frey["rows"][0], repeats[0]]
-    assert dvae["recall_mean"] == pytest.approx(np.mean([r["recall"] for r in rows]))
+    assert dvae["recalls"] == [r["recall"] for r in rows]
+    assert dvae["recall_mean"] == pytest.approx(np.mean(dvae["recalls"]))
     recall = next(
         t for t in results["targets"] if "Frey faces: DiffusionVAE rec" in t["target"]
     )
     assert "mean of 2 seeds" in recall["measured"]
     assert f"{dvae['recall_mean']:.3f} vs" in recall["measured"]
     assert "Over seeds 0, 1 (the table above is seed 0)" in report.read_text()
+
+
+def test_real_seeds_must_be_distinct():
+    from dataclasses import replace
+
+    from benchmarks.profiles import get_profile
+    from benchmarks.real import plan
+
+    tiny = get_profile("tiny")
+    for seeds in [(), (0, 0)]:
+        profile = replace(tiny, real=dict(tiny.real, seeds=seeds))
+        with pytest.raises(ValueError, match="distinct seeds"):
+            plan(profile)
 
 
 def _scale(dm_fit, umap_fit, dm_trust=0.95, umap_trust=0.96, n=50_000):
