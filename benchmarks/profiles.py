@@ -22,8 +22,8 @@
 ``real-seeds``
     The real-image targets alone: the full profile's Frey-face and
     Fashion-MNIST settings, DiffusionVAE and the Gaussian VAE at the same total
-    latent dimension only, at seeds 0 and 1 (about 1 h 45 min on 2 cores,
-    where the full profile's real-image section takes about 2 h 35 min).
+    latent dimension only, at seeds 0 and 1 (80 minutes on a 2-core Intel
+    Xeon, ``benchmarks/results/real-seeds/``).
 
 ``tiny`` measures in the runner's own process (``isolate=False``) and with
 one BLAS thread (``blas_threads=1``) to stay fast on a busy machine, where

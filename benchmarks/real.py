@@ -210,8 +210,9 @@ def real_seeds(profile):
     return found
 
 
-def _is_target_pair(run):
-    return run.method == "DiffusionVAE" or SAME_TOTAL in run.role
+def _in_target_pair(method, role):
+    """Whether a row is DiffusionVAE or the Gaussian VAE at :data:`SAME_TOTAL`."""
+    return method == "DiffusionVAE" or SAME_TOTAL in (role or "")
 
 
 def _runs(profile, n_components, targets_only=False):
@@ -232,7 +233,9 @@ def _runs(profile, n_components, targets_only=False):
             runs.append(_Run(method, n_components, method, role, total))
         else:
             runs.append(_Run(method, n_components, method, "", n_components))
-    return [run for run in runs if _is_target_pair(run)] if targets_only else runs
+    if targets_only:
+        return [run for run in runs if _in_target_pair(run.method, run.role)]
+    return runs
 
 
 def _seed_runs(profile, n_components):
@@ -330,10 +333,9 @@ def seed_summary(rows):
     """
     out = []
     for row in rows:
-        is_pair = row["method"] == "DiffusionVAE" or SAME_TOTAL in (
-            row.get("role") or ""
-        )
-        if row.get("seed") is None or not is_pair:
+        if row.get("seed") is None or not _in_target_pair(
+            row["method"], row.get("role")
+        ):
             continue
         if any(s["method"] == row["method"] for s in out):
             continue
