@@ -33,6 +33,10 @@ keeps what finished) and are rendered to ``bench_scaling.md`` beside it::
 
     python -m benchmarks.bench_scaling [--parts transform,landmarks,million,grid]
     python -m benchmarks.bench_scaling --quick --out /tmp/scaling.md
+
+The grid's peers come from the ``benchmark`` and ``peers`` extras, and datafold
+from its own environment (``benchmarks/results/README.md``); a peer that is not
+installed is listed as unavailable.
 """
 
 import argparse
