@@ -258,7 +258,9 @@ def _counts(message):
     return not issubclass(message.category, (DeprecationWarning, FutureWarning))
 
 
-def trust_scores(config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS):
+def trust_scores(
+    config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS, make=make_embedding
+):
     """Trustworthiness of ``config``'s embeddings of the raw pixels ``X``.
 
     Parameters
@@ -271,6 +273,9 @@ def trust_scores(config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS):
         Embedding dimensions, one fit each.
     seeds : tuple of int, default=(0, 1, 2)
         Seeds of the subsamples of :data:`TRUST_SAMPLES` points.
+    make : callable, default=make_embedding
+        ``make(config, dim) -> list of steps``: the estimators whose pipeline
+        embeds ``X``.
 
     Returns
     -------
@@ -284,7 +289,7 @@ def trust_scores(config, X, dims=(2, N_COMPONENTS), seeds=TRUST_SEEDS):
     for dim in dims:
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
-            steps = make_embedding(config, dim)
+            steps = make(config, dim)
             Z, _, elapsed = _fit_embed(steps, X)
         caught |= {type(m.message).__name__ for m in w if _counts(m)}
         each = []

@@ -1,0 +1,290 @@
+"""Spectral coordinates against optimised layouts on images (issue 12).
+
+``bench_image_quality`` found no DiffusionMap setting that brings its 2-D
+trustworthiness on Fashion-MNIST within 0.02 of UMAP's (0.921 to 0.945 against
+0.974). This benchmark tests an explanation: the gap is the difference
+between a spectral embedding (two eigenvectors of a graph operator, a global
+projection) and a layout optimised for local neighbourhoods, not a defect of
+this diffusion map. If that is right,
+
+- UMAP with its layout optimisation switched off (``n_epochs=0``: the spectral
+  initialisation of its own fuzzy graph, rescaled) falls to DiffusionMap's
+  level;
+- other spectral embeddings (scikit-learn's SpectralEmbedding, pydiffmap,
+  scanpy's ``tl.diffmap``) score like DiffusionMap;
+- optimised layouts of the diffusion geometry (PHATE: metric MDS of diffusion
+  potentials; UMAP's optimisation started from DiffusionMap's 2-D coordinates;
+  UMAP of DiffusionMap's 16 coordinates) reach UMAP's level.
+
+Every row embeds the same seeded subset of Fashion-MNIST's raw pixels in 2-D
+and is scored as ``bench_image_quality``'s ``trust`` part scores it
+(:func:`benchmarks.bench_image_quality.trust_scores`: trustworthiness, k = 10,
+against the pixels, mean and standard deviation over three seeded subsamples
+of 2,000 points). Fit times are wall-clock, one process. Run::
+
+    OMP_NUM_THREADS=1 python -m benchmarks.bench_layout [--n 20000] [--layouts ...]
+
+Rows are merged into ``benchmarks/results/bench_layout.json`` (keyed by layout
+and size) and rendered to ``bench_layout.md`` beside it; the notes section of
+the report is kept across runs.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from benchmarks.bench_image_quality import trust_scores
+from benchmarks.data import load_dataset
+from benchmarks.peers import make_estimator, peer_status
+
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_layout.md"
+N_SAMPLES = 20_000
+DIFFUSION_DIM = 16
+
+
+class DiffusionInitUMAP(TransformerMixin, BaseEstimator):
+    """UMAP whose layout optimisation starts from DiffusionMap's coordinates.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of both embeddings.
+    random_state : int, default=0
+        Seed of both.
+    """
+
+    def __init__(self, n_components=2, random_state=0):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit_transform(self, X, y=None):
+        """Fit DiffusionMap, then UMAP from its embedding; return UMAP's."""
+        init = make_estimator("DiffusionMap", self.n_components, self.random_state)
+        start = init.fit_transform(X)
+        umap = make_estimator(
+            "UMAP", self.n_components, self.random_state, {"init": start}
+        )
+        self.embedding_ = umap.fit_transform(X)
+        return self.embedding_
+
+    def fit(self, X, y=None):
+        """Fit (see :meth:`fit_transform`)."""
+        self.fit_transform(X)
+        return self
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One 2-D embedding of the comparison.
+
+    Parameters
+    ----------
+    name : str
+        Row label.
+    kind : str
+        ``"spectral"`` (eigenvectors of a graph operator) or ``"optimised"``
+        (a layout fitted to the data's neighbourhoods or distances).
+    build : callable
+        ``build(dim) -> list of estimators``, fitted as a pipeline.
+    needs : tuple of str
+        Peers (:mod:`benchmarks.peers`) that must be installed.
+    """
+
+    name: str
+    kind: str
+    build: object
+    needs: tuple = ()
+
+
+def _peer(name, **params):
+    return lambda dim: [make_estimator(name, dim, 0, params)]
+
+
+LAYOUTS = (
+    Layout("UMAP", "optimised", _peer("UMAP"), ("UMAP",)),
+    Layout(
+        "UMAP, n_epochs=0 (its spectral initialisation)",
+        "spectral",
+        _peer("UMAP", n_epochs=0),
+        ("UMAP",),
+    ),
+    Layout("DiffusionMap", "spectral", _peer("DiffusionMap")),
+    Layout(
+        "SpectralEmbedding, n_neighbors=15",
+        "spectral",
+        _peer("SpectralEmbedding", n_neighbors=15),
+    ),
+    Layout("pydiffmap", "spectral", _peer("pydiffmap"), ("pydiffmap",)),
+    Layout("scanpy tl.diffmap", "spectral", _peer("scanpy"), ("scanpy",)),
+    Layout("PHATE", "optimised", _peer("PHATE"), ("PHATE",)),
+    Layout(
+        "UMAP started from DiffusionMap",
+        "optimised",
+        lambda dim: [DiffusionInitUMAP(dim)],
+        ("UMAP",),
+    ),
+    Layout(
+        f"UMAP of DiffusionMap's {DIFFUSION_DIM} coordinates",
+        "optimised",
+        lambda dim: [
+            make_estimator("DiffusionMap", DIFFUSION_DIM, 0),
+            make_estimator("UMAP", dim, 0),
+        ],
+        ("UMAP",),
+    ),
+)
+"""Every layout, in report order."""
+
+
+def run(layouts, n_samples, store, log=print, quick=False):
+    """Embed Fashion-MNIST with each layout and score it, row by row into ``store``.
+
+    Parameters
+    ----------
+    layouts : sequence of Layout
+        The rows to measure.
+    n_samples : int
+        Size of the seeded Fashion-MNIST subset.
+    store : dict
+        Rows keyed by ``"layout | n"``; updated in place.
+    log : callable, default=print
+        Called with a progress line after each row (and may save ``store``).
+    quick : bool, default=False
+        One subsample instead of three (for tests).
+    """
+    data = load_dataset("fashion_mnist", n_samples, 0)
+    seeds = (0,) if quick else (0, 1, 2)
+    for layout in layouts:
+        missing = [p for p in layout.needs if not peer_status(p)[0]]
+        key = f"{layout.name} | {n_samples}"
+        if missing:
+            row = {"error": f"not installed: {', '.join(missing)}", "warnings": []}
+        else:
+            try:
+                row = trust_scores(layout, data.X, dims=(2,), seeds=seeds, make=_make)
+            except (ValueError, RuntimeError, MemoryError) as exc:
+                row = {"error": f"{type(exc).__name__}: {exc}", "warnings": []}
+        row.update(layout=layout.name, kind=layout.kind, n=n_samples)
+        store[key] = row
+        log(f"{key}: {row.get('trust_2', row.get('error'))}")
+
+
+def _make(layout, dim):
+    return layout.build(dim)
+
+
+def render(store, meta, notes=""):
+    """The markdown report of ``store``.
+
+    Parameters
+    ----------
+    store : dict
+        Rows from :func:`run`.
+    meta : list of dict
+        One per run: ``command``, ``commit``, ``date``, ``loadavg``.
+    notes : str, default=""
+        The "what the numbers say" text, kept from the last report.
+
+    Returns
+    -------
+    text : str
+    """
+    out = ["# Spectral coordinates against optimised layouts (issue 12)", ""]
+    out += ["Runs (merged; a later run replaces its rows):", ""]
+    out += [
+        f"- `{m['command']}` at commit {m['commit']}, {m['date']}, load average "
+        f"{m['loadavg']} ({m.get('cpus', '?')} CPUs)"
+        for m in meta
+    ]
+    out += [
+        "",
+        "Method: the module docstring of `benchmarks/bench_layout.py`. "
+        "Trustworthiness (k = 10) of the 2-D embedding of Fashion-MNIST's raw "
+        "pixels, mean ± standard deviation over subsamples of 2,000 points.",
+    ]
+    for n in sorted({row["n"] for row in store.values()}):
+        out += ["", f"## {n:,} images", ""]
+        out += [
+            "| kind | layout | trust 2-D | fit s | warnings |",
+            "|---|---|---|---|---|",
+        ]
+        for layout in LAYOUTS:
+            row = store.get(f"{layout.name} | {n}")
+            if row is not None:
+                out.append(_line(layout, row))
+    failed = [row for row in store.values() if "error" in row]
+    out += [f"\n{r['layout']} at {r['n']:,}: {r['error']}" for r in failed]
+    out += ["", "## What the numbers say", "", notes.strip() or "(pending)", ""]
+    return "\n".join(out)
+
+
+def _line(layout, row):
+    if "error" in row:
+        cells = ["failed (below)", "-"]
+    else:
+        trust = f"{row['trust_2']:.4f}"
+        if "trust_2_std" in row:
+            trust += f" ± {row['trust_2_std']:.4f}"
+        cells = [trust, f"{row['fit_s_2']:.1f}"]
+    warned = ", ".join(row["warnings"]) or "-"
+    return f"| {layout.kind} | {layout.name} | " + " | ".join(cells) + f" | {warned} |"
+
+
+def _meta(argv):
+    threads = " ".join(
+        f"{k}={os.environ[k]}"
+        for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
+        if k in os.environ
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "command": " ".join([threads, "python -m benchmarks.bench_layout", *argv]),
+        "commit": commit,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "cpus": os.cpu_count(),
+    }
+
+
+def main(argv=None):
+    """Command-line entry point (``--help`` lists the options)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=N_SAMPLES, help="images")
+    parser.add_argument("--layouts", default="", help="names, ';'-separated")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--quick", action="store_true", help="one subsample")
+    args = parser.parse_args(argv)
+    names = {n.strip() for n in args.layouts.split(";") if n.strip()}
+    unknown = names - {layout.name for layout in LAYOUTS}
+    if unknown:
+        parser.error(f"unknown layouts {sorted(unknown)}")
+    json_path = args.out.with_suffix(".json")
+    store = json.loads(json_path.read_text()) if json_path.exists() else {}
+    meta = store.pop("_meta", [])
+    meta.append(_meta(sys.argv[1:] if argv is None else argv))
+    marker = "## What the numbers say\n"
+    old = args.out.read_text() if args.out.exists() else ""
+    notes = old.split(marker, 1)[1] if marker in old else ""
+
+    def save(line=None):
+        if line:
+            print(line, flush=True)
+        json_path.write_text(json.dumps({"_meta": meta, **store}, indent=1) + "\n")
+        args.out.write_text(render(store, meta, notes))
+
+    layouts = [layout for layout in LAYOUTS if not names or layout.name in names]
+    run(layouts, args.n, store, log=save, quick=args.quick)
+    save()
+
+
+if __name__ == "__main__":
+    main()
