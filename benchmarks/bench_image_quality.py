@@ -266,7 +266,8 @@ def trust_scores(
     Parameters
     ----------
     config : Config
-        The embedding (its ``scale`` is ignored: section 3 fits raw pixels).
+        The embedding (its ``scale`` is ignored: section 3 fits raw pixels),
+        or any object that ``make`` accepts.
     X : ndarray of shape (n_samples, n_features)
         Images.
     dims : tuple of int, default=(2, 8)
@@ -283,15 +284,17 @@ def trust_scores(
         Per dimension ``d``: ``trust_d`` (mean over subsamples),
         ``trust_d_std`` (with more than one subsample), ``trust_d_each``,
         ``fit_s_d`` and for DiffusionMap the eigenvalues of its coordinates,
-        ``eigenvalues_d``; ``warnings``.
+        ``eigenvalues_d``; ``warnings`` (their classes) and
+        ``warning_messages`` (each distinct message's first line).
     """
-    row, caught = {}, set()
+    row, caught, messages = {}, set(), set()
     for dim in dims:
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
             steps = make(config, dim)
             Z, _, elapsed = _fit_embed(steps, X)
         caught |= {type(m.message).__name__ for m in w if _counts(m)}
+        messages |= {_first_line(m.message) for m in w if _counts(m)}
         each = []
         for seed in seeds:
             rng = np.random.default_rng(seed)
@@ -304,7 +307,13 @@ def trust_scores(
         if hasattr(steps[-1], "eigenvalues_"):
             row[f"eigenvalues_{dim}"] = steps[-1].eigenvalues_.round(5).tolist()
     row["warnings"] = sorted(caught)
+    row["warning_messages"] = sorted(messages)
     return row
+
+
+def _first_line(message):
+    lines = str(message).splitlines()
+    return lines[0] if lines else ""
 
 
 def _fashion_pair(n):

@@ -11,7 +11,10 @@ this diffusion map. If that is right,
   initialisation of its own fuzzy graph, rescaled) falls to DiffusionMap's
   level;
 - other spectral embeddings (scikit-learn's SpectralEmbedding, pydiffmap,
-  scanpy's ``tl.diffmap``) score like DiffusionMap;
+  scanpy's ``tl.diffmap``) score like DiffusionMap, and so does DiffusionMap
+  with each axis rescaled to a unit range as UMAP rescales its start (in 2-D
+  trustworthiness depends on the ratio of the two axes' scales, which the
+  spectral rows set differently);
 - optimised layouts of the diffusion geometry (PHATE: metric MDS of diffusion
   potentials; UMAP's optimisation started from DiffusionMap's 2-D coordinates;
   UMAP of DiffusionMap's 16 coordinates) reach UMAP's level.
@@ -38,7 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import MinMaxScaler
 
 from benchmarks.bench_image_quality import trust_scores
 from benchmarks.data import load_dataset
@@ -49,7 +53,7 @@ N_SAMPLES = 20_000
 DIFFUSION_DIM = 16
 
 
-class DiffusionInitUMAP(TransformerMixin, BaseEstimator):
+class DiffusionInitUMAP(BaseEstimator):
     """UMAP whose layout optimisation starts from DiffusionMap's coordinates.
 
     Parameters
@@ -58,6 +62,15 @@ class DiffusionInitUMAP(TransformerMixin, BaseEstimator):
         Dimension of both embeddings.
     random_state : int, default=0
         Seed of both.
+
+    Attributes
+    ----------
+    diffusion_map_ : DiffusionMap
+        The fitted diffusion map whose embedding started UMAP.
+    umap_ : UnsupervisedUMAP
+        The fitted UMAP.
+    embedding_ : ndarray of shape (n_samples, n_components)
+        UMAP's embedding of the training data.
     """
 
     def __init__(self, n_components=2, random_state=0):
@@ -65,17 +78,44 @@ class DiffusionInitUMAP(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit_transform(self, X, y=None):
-        """Fit DiffusionMap, then UMAP from its embedding; return UMAP's."""
-        init = make_estimator("DiffusionMap", self.n_components, self.random_state)
-        start = init.fit_transform(X)
-        umap = make_estimator(
+        """Fit DiffusionMap, then UMAP from its embedding.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_components)
+            UMAP's embedding.
+        """
+        self.diffusion_map_ = make_estimator(
+            "DiffusionMap", self.n_components, self.random_state
+        )
+        start = self.diffusion_map_.fit_transform(X)
+        self.umap_ = make_estimator(
             "UMAP", self.n_components, self.random_state, {"init": start}
         )
-        self.embedding_ = umap.fit_transform(X)
+        self.embedding_ = self.umap_.fit_transform(X)
         return self.embedding_
 
     def fit(self, X, y=None):
-        """Fit (see :meth:`fit_transform`)."""
+        """Fit (see :meth:`fit_transform`).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DiffusionInitUMAP
+        """
         self.fit_transform(X)
         return self
 
@@ -117,6 +157,11 @@ LAYOUTS = (
     ),
     Layout("DiffusionMap", "spectral", _peer("DiffusionMap")),
     Layout(
+        "DiffusionMap, each axis rescaled to [0, 1] as UMAP rescales its start",
+        "spectral",
+        lambda dim: [make_estimator("DiffusionMap", dim, 0), MinMaxScaler()],
+    ),
+    Layout(
         "SpectralEmbedding, n_neighbors=15",
         "spectral",
         _peer("SpectralEmbedding", n_neighbors=15),
@@ -143,7 +188,7 @@ LAYOUTS = (
 """Every layout, in report order."""
 
 
-def run(layouts, n_samples, store, log=print, quick=False):
+def run(layouts, n_samples, store, log=print, quick=False, run_index=0):
     """Embed Fashion-MNIST with each layout and score it, row by row into ``store``.
 
     Parameters
@@ -158,6 +203,15 @@ def run(layouts, n_samples, store, log=print, quick=False):
         Called with a progress line after each row (and may save ``store``).
     quick : bool, default=False
         One subsample instead of three (for tests).
+    run_index : int, default=0
+        Number of this run in the report's list of runs (from 1), stored in
+        each row.
+
+    Notes
+    -----
+    Any exception of a fit is recorded in its row and the next layout runs:
+    the peers are third-party code whose failures (version drift included)
+    belong in the report, not in a traceback that ends the run.
     """
     data = load_dataset("fashion_mnist", n_samples, 0)
     seeds = (0,) if quick else (0, 1, 2)
@@ -169,9 +223,10 @@ def run(layouts, n_samples, store, log=print, quick=False):
         else:
             try:
                 row = trust_scores(layout, data.X, dims=(2,), seeds=seeds, make=_make)
-            except (ValueError, RuntimeError, MemoryError) as exc:
+            except Exception as exc:  # noqa: BLE001 (see Notes)
                 row = {"error": f"{type(exc).__name__}: {exc}", "warnings": []}
         row.update(layout=layout.name, kind=layout.kind, n=n_samples)
+        row.update(subsamples=len(seeds), run=run_index)
         store[key] = row
         log(f"{key}: {row.get('trust_2', row.get('error'))}")
 
@@ -188,7 +243,8 @@ def render(store, meta, notes=""):
     store : dict
         Rows from :func:`run`.
     meta : list of dict
-        One per run: ``command``, ``commit``, ``date``, ``loadavg``.
+        One per run: ``command``, ``commit``, ``date``, ``loadavg``; a row's
+        ``run`` indexes this list.
     notes : str, default=""
         The "what the numbers say" text, kept from the last report.
 
@@ -199,42 +255,49 @@ def render(store, meta, notes=""):
     out = ["# Spectral coordinates against optimised layouts (issue 12)", ""]
     out += ["Runs (merged; a later run replaces its rows):", ""]
     out += [
-        f"- `{m['command']}` at commit {m['commit']}, {m['date']}, load average "
-        f"{m['loadavg']} ({m.get('cpus', '?')} CPUs)"
-        for m in meta
+        f"{i}. `{m['command']}` at commit {m['commit']}, {m['date']}, load "
+        f"average {m['loadavg']} ({m.get('cpus', '?')} CPUs)"
+        for i, m in enumerate(meta, 1)
     ]
     out += [
         "",
         "Method: the module docstring of `benchmarks/bench_layout.py`. "
         "Trustworthiness (k = 10) of the 2-D embedding of Fashion-MNIST's raw "
-        "pixels, mean ± standard deviation over subsamples of 2,000 points.",
+        "pixels against the pixels, mean ± standard deviation over the subsamples "
+        "of 2,000 points (column `sub`); `run` numbers the run above that "
+        "measured the row.",
     ]
     for n in sorted({row["n"] for row in store.values()}):
+        rows = [
+            (lo, store[f"{lo.name} | {n}"])
+            for lo in LAYOUTS
+            if f"{lo.name} | {n}" in store
+        ]
         out += ["", f"## {n:,} images", ""]
         out += [
-            "| kind | layout | trust 2-D | fit s | warnings |",
-            "|---|---|---|---|---|",
+            "| kind | layout | trust 2-D | sub | fit s | run | warnings |",
+            "|---" * 7 + "|",
         ]
-        for layout in LAYOUTS:
-            row = store.get(f"{layout.name} | {n}")
-            if row is not None:
-                out.append(_line(layout, row))
-    failed = [row for row in store.values() if "error" in row]
-    out += [f"\n{r['layout']} at {r['n']:,}: {r['error']}" for r in failed]
+        out += [_line(layout, row) for layout, row in rows]
+        for layout, row in rows:
+            if "error" in row:
+                out.append(f"\n{layout.name}: {row['error']}")
+            for message in row.get("warning_messages", []):
+                out.append(f"\n{layout.name}, warning: {message}")
     out += ["", "## What the numbers say", "", notes.strip() or "(pending)", ""]
     return "\n".join(out)
 
 
 def _line(layout, row):
     if "error" in row:
-        cells = ["failed (below)", "-"]
+        cells = ["failed (below)", "-", "-"]
     else:
         trust = f"{row['trust_2']:.4f}"
         if "trust_2_std" in row:
             trust += f" ± {row['trust_2_std']:.4f}"
-        cells = [trust, f"{row['fit_s_2']:.1f}"]
-    warned = ", ".join(row["warnings"]) or "-"
-    return f"| {layout.kind} | {layout.name} | " + " | ".join(cells) + f" | {warned} |"
+        cells = [trust, str(row["subsamples"]), f"{row['fit_s_2']:.1f}"]
+    cells += [str(row["run"]), ", ".join(row["warnings"]) or "-"]
+    return f"| {layout.kind} | {layout.name} | " + " | ".join(cells) + " |"
 
 
 def _meta(argv):
@@ -247,7 +310,9 @@ def _meta(argv):
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     return {
-        "command": " ".join([threads, "python -m benchmarks.bench_layout", *argv]),
+        "command": " ".join(
+            [threads, "python -m benchmarks.bench_layout", *argv]
+        ).strip(),
         "commit": commit,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
@@ -282,7 +347,7 @@ def main(argv=None):
         args.out.write_text(render(store, meta, notes))
 
     layouts = [layout for layout in LAYOUTS if not names or layout.name in names]
-    run(layouts, args.n, store, log=save, quick=args.quick)
+    run(layouts, args.n, store, save, args.quick, run_index=len(meta))
     save()
 
 

@@ -4,9 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.manifold import trustworthiness
 
 from benchmarks import bench_layout
 from benchmarks.data import DataUnavailable, load_dataset
+from benchmarks.peers import make_estimator, peer_status
 
 
 def _fashion_available():
@@ -34,8 +36,13 @@ def test_runs_merge_rows_and_keep_the_notes(tmp_path):
         "SpectralEmbedding, n_neighbors=15 | 400",
         "DiffusionMap | 300",
     }
-    for row in store.values():
-        assert 0.5 < row["trust_2"] <= 1
+    assert [store[k]["run"] for k in sorted(store)] == [2, 1, 1]
+    assert all(row["subsamples"] == 1 for row in store.values())
+    # the row's score is scikit-learn's trustworthiness of the same embedding
+    X = load_dataset("fashion_mnist", 300, 0).X
+    Z = make_estimator("DiffusionMap", 2, 0).fit_transform(X)
+    expected = trustworthiness(X, Z, n_neighbors=10)
+    assert store["DiffusionMap | 300"]["trust_2"] == pytest.approx(expected)
     text = out.read_text()
     assert text == bench_layout.render(store, meta, "Measured notes.")
     assert "## 300 images" in text and "## 400 images" in text
@@ -53,7 +60,46 @@ def test_a_missing_peer_is_reported_not_skipped(monkeypatch):
     store = {}
     bench_layout.run([layout], 50, store, log=lambda line: None)
     assert store["PHATE | 50"]["error"] == "not installed: PHATE"
-    assert "PHATE at 50: not installed: PHATE" in bench_layout.render(store, [])
+    assert "PHATE: not installed: PHATE" in bench_layout.render(store, [])
+
+
+def test_a_failing_fit_is_recorded_and_the_next_layout_runs(monkeypatch):
+    monkeypatch.setattr(
+        bench_layout,
+        "load_dataset",
+        lambda *args: load_dataset("swiss_roll", 60, 0),
+    )
+
+    def broken(dim):
+        raise TypeError("drifted API")
+
+    layouts = [
+        bench_layout.Layout("broken", "spectral", broken),
+        next(x for x in bench_layout.LAYOUTS if x.name == "DiffusionMap"),
+    ]
+    store = {}
+    bench_layout.run(layouts, 60, store, log=lambda line: None, quick=True)
+    assert store["broken | 60"]["error"] == "TypeError: drifted API"
+    assert 0 < store["DiffusionMap | 60"]["trust_2"] <= 1
+
+
+def test_layouts_build_what_their_labels_say():
+    pytest.importorskip("umap", reason="umap-learn (benchmark extra) not installed")
+    built = {
+        x.name: x.build(2)
+        for x in bench_layout.LAYOUTS
+        if all(peer_status(p)[0] for p in x.needs)
+    }
+    (spectral_init,) = built["UMAP, n_epochs=0 (its spectral initialisation)"]
+    assert spectral_init.n_epochs == 0
+    assert built["UMAP"][0].n_epochs is None
+    assert built["SpectralEmbedding, n_neighbors=15"][0].n_neighbors == 15
+    diffusion, umap = built["UMAP of DiffusionMap's 16 coordinates"]
+    assert (diffusion.n_components, umap.n_components) == (16, 2)
+    (started,) = built["UMAP started from DiffusionMap"]
+    assert (started.n_components, started.random_state) == (2, 0)
+    for steps in built.values():
+        assert all(getattr(s, "random_state", 0) == 0 for s in steps)
 
 
 def test_diffusion_init_umap_starts_from_the_diffusion_coordinates(monkeypatch):
@@ -69,14 +115,18 @@ def test_diffusion_init_umap_starts_from_the_diffusion_coordinates(monkeypatch):
     real = bench_layout.make_estimator
 
     def make(name, dim, seed, params=None):
-        return FakeUMAP(params) if name == "UMAP" else real(name, dim, seed, params)
+        if name != "UMAP":
+            return real(name, dim, seed, params)
+        calls["umap"] = (dim, seed)
+        return FakeUMAP(params)
 
     monkeypatch.setattr(bench_layout, "make_estimator", make)
     X = load_dataset("swiss_roll", 200, 0).X
-    Z = bench_layout.DiffusionInitUMAP(2, random_state=0).fit_transform(X)
-    expected = real("DiffusionMap", 2, 0).fit_transform(X)
+    Z = bench_layout.DiffusionInitUMAP(2, random_state=3).fit_transform(X)
+    expected = real("DiffusionMap", 2, 3).fit_transform(X)
     np.testing.assert_array_equal(calls["params"]["init"], expected)
     np.testing.assert_array_equal(Z, 2 * expected)
+    assert calls["umap"] == (2, 3)
 
 
 def test_unknown_layout_is_refused(tmp_path):
