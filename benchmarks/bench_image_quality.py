@@ -38,8 +38,6 @@ embedding in every part; ``scale=False`` drops the ``StandardScaler`` of the
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 import warnings
@@ -55,6 +53,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer, StandardScaler
 
 from benchmarks.data import load_dataset, split
+from benchmarks.records import NOTES_MARKER, kept_notes, run_record
 
 KNN_K = (5, 15)
 N_FOLDS = 3
@@ -237,7 +236,7 @@ def cv_accuracy(config, X, y, cv_seed=0):
             warnings.simplefilter("always")
             y_fit = y[tr] if config.supervised else None
             Z_tr, Z_te, elapsed = _fit_embed(steps, X[tr], X[te], y_fit)
-        caught |= {type(m.message).__name__ for m in w if _counts(m)}
+        caught |= {type(m.message).__name__ for m in _reported(w)}
         times.append(elapsed)
         for i, k in enumerate(KNN_K):
             knn = KNeighborsClassifier(n_neighbors=k).fit(Z_tr, y[tr])
@@ -253,9 +252,10 @@ def cv_accuracy(config, X, y, cv_seed=0):
     }
 
 
-def _counts(message):
+def _reported(caught):
     """Warnings worth reporting: the library's own, not third-party deprecations."""
-    return not issubclass(message.category, (DeprecationWarning, FutureWarning))
+    ignored = (DeprecationWarning, FutureWarning)
+    return [m for m in caught if not issubclass(m.category, ignored)]
 
 
 def trust_scores(
@@ -293,8 +293,8 @@ def trust_scores(
             warnings.simplefilter("always")
             steps = make(config, dim)
             Z, _, elapsed = _fit_embed(steps, X)
-        caught |= {type(m.message).__name__ for m in w if _counts(m)}
-        messages |= {_first_line(m.message) for m in w if _counts(m)}
+        caught |= {type(m.message).__name__ for m in _reported(w)}
+        messages |= {str(m.message).partition("\n")[0] for m in _reported(w)}
         each = []
         for seed in seeds:
             rng = np.random.default_rng(seed)
@@ -309,11 +309,6 @@ def trust_scores(
     row["warnings"] = sorted(caught)
     row["warning_messages"] = sorted(messages)
     return row
-
-
-def _first_line(message):
-    lines = str(message).splitlines()
-    return lines[0] if lines else ""
 
 
 def _fashion_pair(n):
@@ -483,32 +478,8 @@ def render(store, meta, notes=""):
     if failed:
         out += ["", "## Failures", ""]
         out += [f"- {r['config']}, {r['dataset']}: {r['error']}" for r in failed]
-    out += ["", "## What the numbers say", "", notes.strip() or "(pending)", ""]
+    out += ["", NOTES_MARKER.strip(), "", notes.strip() or "(pending)", ""]
     return "\n".join(out)
-
-
-def _meta(argv):
-    threads = " ".join(
-        f"{k}={os.environ[k]}"
-        for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
-        if k in os.environ
-    )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    return {
-        "command": " ".join(
-            [threads, "python -m benchmarks.bench_image_quality", *argv]
-        ).strip(),
-        "commit": commit,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
-def _old_notes(path, marker="## What the numbers say\n"):
-    text = path.read_text() if path.exists() else ""
-    return text.split(marker, 1)[1] if marker in text else ""
 
 
 def main(argv=None):
@@ -531,12 +502,13 @@ def main(argv=None):
     parser.add_argument(
         "--render", action="store_true", help="only rewrite the report from the JSON"
     )
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     json_path = args.json or OUTPUT / "bench_image_quality.json"
     store = json.loads(json_path.read_text()) if json_path.exists() else {}
     meta = store.pop("_meta", [])
     if not args.render:
-        meta.append(_meta(sys.argv[1:] if argv is None else argv))
+        meta.append(run_record("benchmarks.bench_image_quality", argv))
     names = {n.strip() for n in args.configs.split(";") if n.strip()}
     unknown = names - {c.name for c in CONFIGS}
     if unknown:
@@ -545,7 +517,7 @@ def main(argv=None):
     parts = set(args.parts.split(","))
     if not parts <= set(PARTS):
         parser.error(f"--parts must be among {PARTS}, got {sorted(parts)}")
-    notes = _old_notes(args.out)
+    notes = kept_notes(args.out)
 
     def save():
         json_path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,10 +34,7 @@ the report is kept across runs.
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +44,7 @@ from sklearn.preprocessing import MinMaxScaler
 from benchmarks.bench_image_quality import trust_scores
 from benchmarks.data import load_dataset
 from benchmarks.peers import make_estimator, peer_status
+from benchmarks.records import NOTES_MARKER, kept_notes, run_record
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_layout.md"
 N_SAMPLES = 20_000
@@ -284,7 +282,7 @@ def render(store, meta, notes=""):
                 out.append(f"\n{layout.name}: {row['error']}")
             for message in row.get("warning_messages", []):
                 out.append(f"\n{layout.name}, warning: {message}")
-    out += ["", "## What the numbers say", "", notes.strip() or "(pending)", ""]
+    out += ["", NOTES_MARKER.strip(), "", notes.strip() or "(pending)", ""]
     return "\n".join(out)
 
 
@@ -300,26 +298,6 @@ def _line(layout, row):
     return f"| {layout.kind} | {layout.name} | " + " | ".join(cells) + " |"
 
 
-def _meta(argv):
-    threads = " ".join(
-        f"{k}={os.environ[k]}"
-        for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
-        if k in os.environ
-    )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    return {
-        "command": " ".join(
-            [threads, "python -m benchmarks.bench_layout", *argv]
-        ).strip(),
-        "commit": commit,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "cpus": os.cpu_count(),
-    }
-
-
 def main(argv=None):
     """Command-line entry point (``--help`` lists the options)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -327,6 +305,7 @@ def main(argv=None):
     parser.add_argument("--layouts", default="", help="names, ';'-separated")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true", help="one subsample")
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     names = {n.strip() for n in args.layouts.split(";") if n.strip()}
     unknown = names - {layout.name for layout in LAYOUTS}
@@ -335,10 +314,8 @@ def main(argv=None):
     json_path = args.out.with_suffix(".json")
     store = json.loads(json_path.read_text()) if json_path.exists() else {}
     meta = store.pop("_meta", [])
-    meta.append(_meta(sys.argv[1:] if argv is None else argv))
-    marker = "## What the numbers say\n"
-    old = args.out.read_text() if args.out.exists() else ""
-    notes = old.split(marker, 1)[1] if marker in old else ""
+    meta.append(run_record("benchmarks.bench_layout", argv))
+    notes = kept_notes(args.out)
 
     def save(line=None):
         if line:

@@ -43,7 +43,6 @@ import argparse
 import dataclasses
 import json
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -55,6 +54,7 @@ from benchmarks.data import load_dataset
 from benchmarks.embeddings import embedding_scores
 from benchmarks.measure import measure, save_arrays
 from benchmarks.peers import make_estimator, peer_status
+from benchmarks.records import git_commit
 from benchmarks.scaling_report import (
     CAP_S,
     GRID_METHODS,
@@ -258,9 +258,7 @@ def _strip(value):
 def _saver(md_path):
     json_path = md_path.with_suffix(".json")
     results = json.loads(json_path.read_text()) if json_path.is_file() else {}
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
+    commit = git_commit()
 
     def save(name, part):
         results[name] = {
