@@ -23,7 +23,9 @@ Every row embeds the same seeded subset of Fashion-MNIST's raw pixels in 2-D
 and is scored as ``bench_image_quality``'s ``trust`` part scores it
 (:func:`benchmarks.bench_image_quality.trust_scores`: trustworthiness, k = 10,
 against the pixels, mean and standard deviation over three seeded subsamples
-of 2,000 points). Fit times are wall-clock, one process. Run::
+of 2,000 points). Fit times are wall-clock, one process; a layout still
+running after ``--time-limit`` seconds (default 900) is stopped and recorded
+as failed. Run::
 
     OMP_NUM_THREADS=1 python -m benchmarks.bench_layout [--n 20000] [--layouts ...]
 
@@ -33,7 +35,9 @@ the report is kept across runs.
 """
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +52,7 @@ from benchmarks.records import NOTES_MARKER, kept_notes, run_record
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_layout.md"
 N_SAMPLES = 20_000
+TIME_LIMIT_S = 900.0
 DIFFUSION_DIM = 16
 
 
@@ -186,7 +191,43 @@ LAYOUTS = (
 """Every layout, in report order."""
 
 
-def run(layouts, n_samples, store, log=print, quick=False, run_index=0):
+class LayoutTimeout(Exception):
+    """A layout's fit and scoring ran past the time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Raise :class:`LayoutTimeout` in the block after ``seconds`` of wall time.
+
+    The alarm (``SIGALRM``, main thread, Unix) is delivered when the running
+    code next returns to the Python interpreter: a long call into compiled
+    code overruns the limit until it returns. ``seconds=None`` sets no limit.
+    """
+    if seconds is None:
+        yield
+        return
+
+    def _expire(signum, frame):
+        raise LayoutTimeout(f"no result within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run(
+    layouts,
+    n_samples,
+    store,
+    log=print,
+    quick=False,
+    run_index=0,
+    time_limit_s=TIME_LIMIT_S,
+):
     """Embed Fashion-MNIST with each layout and score it, row by row into ``store``.
 
     Parameters
@@ -204,6 +245,9 @@ def run(layouts, n_samples, store, log=print, quick=False, run_index=0):
     run_index : int, default=0
         Number of this run in the report's list of runs (from 1), stored in
         each row.
+    time_limit_s : float or None, default=TIME_LIMIT_S
+        Wall-time limit of each layout (see :func:`time_limit`); a layout
+        that exceeds it is recorded as failed with the limit as its error.
 
     Notes
     -----
@@ -220,7 +264,10 @@ def run(layouts, n_samples, store, log=print, quick=False, run_index=0):
             row = {"error": f"not installed: {', '.join(missing)}", "warnings": []}
         else:
             try:
-                row = trust_scores(layout, data.X, dims=(2,), seeds=seeds, make=_make)
+                with time_limit(time_limit_s):
+                    row = trust_scores(
+                        layout, data.X, dims=(2,), seeds=seeds, make=_make
+                    )
             except Exception as exc:  # noqa: BLE001 (see Notes)
                 row = {"error": f"{type(exc).__name__}: {exc}", "warnings": []}
         row.update(layout=layout.name, kind=layout.kind, n=n_samples)
@@ -305,6 +352,12 @@ def main(argv=None):
     parser.add_argument("--layouts", default="", help="names, ';'-separated")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true", help="one subsample")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=TIME_LIMIT_S,
+        help="seconds per layout (default: %(default)s)",
+    )
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     names = {n.strip() for n in args.layouts.split(";") if n.strip()}
@@ -324,7 +377,15 @@ def main(argv=None):
         args.out.write_text(render(store, meta, notes))
 
     layouts = [layout for layout in LAYOUTS if not names or layout.name in names]
-    run(layouts, args.n, store, save, args.quick, run_index=len(meta))
+    run(
+        layouts,
+        args.n,
+        store,
+        save,
+        args.quick,
+        run_index=len(meta),
+        time_limit_s=args.time_limit,
+    )
     save()
 
 

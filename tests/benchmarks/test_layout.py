@@ -1,6 +1,7 @@
 """The layout benchmark: rows merge across runs, notes survive, wiring is right."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -81,6 +82,28 @@ def test_a_failing_fit_is_recorded_and_the_next_layout_runs(monkeypatch):
     bench_layout.run(layouts, 60, store, log=lambda line: None, quick=True)
     assert store["broken | 60"]["error"] == "TypeError: drifted API"
     assert 0 < store["DiffusionMap | 60"]["trust_2"] <= 1
+
+
+def test_a_layout_past_the_time_limit_is_stopped_and_recorded(monkeypatch):
+    monkeypatch.setattr(
+        bench_layout,
+        "load_dataset",
+        lambda *args: load_dataset("swiss_roll", 60, 0),
+    )
+
+    def stalls(dim):
+        time.sleep(30)  # would hold the test for 30 s if the limit did not fire
+
+    layouts = [
+        bench_layout.Layout("stalls", "spectral", stalls),
+        next(x for x in bench_layout.LAYOUTS if x.name == "DiffusionMap"),
+    ]
+    store = {}
+    start = time.perf_counter()
+    bench_layout.run(layouts, 60, store, log=lambda line: None, time_limit_s=0.5)
+    assert time.perf_counter() - start < 20
+    assert store["stalls | 60"]["error"] == "LayoutTimeout: no result within 0.5 s"
+    assert "trust_2" in store["DiffusionMap | 60"]
 
 
 def test_layouts_build_what_their_labels_say():
