@@ -313,12 +313,49 @@ def _scanpy(n_components, random_state, params):
     return ScanpyDiffmap(n_components=n_components, random_state=random_state or 0)
 
 
-def _phate(n_components, random_state, params):
-    import phate
+class PhateEmbedding(TransformerMixin, BaseEstimator):
+    """PHATE with its defaults, as a pipeline step.
 
-    return phate.PHATE(
-        n_components=n_components, random_state=random_state, verbose=0, **params
-    )
+    ``phate.PHATE.fit_transform`` takes no ``y``, which ``Pipeline`` passes to
+    its last step; this step accepts and ignores it.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+    random_state : int or None, default=None
+    params : dict or None, default=None
+        Further arguments of ``phate.PHATE``.
+    """
+
+    def __init__(self, n_components=2, random_state=None, params=None):
+        self.n_components = n_components
+        self.random_state = random_state
+        self.params = params
+
+    def fit(self, X, y=None):
+        """Fit PHATE on ``X``."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit PHATE and return its embedding of ``X``."""
+        import phate
+
+        self.phate_ = phate.PHATE(
+            n_components=self.n_components,
+            random_state=self.random_state,
+            verbose=0,
+            **(self.params or {}),
+        )
+        return self.phate_.fit_transform(X)
+
+    def transform(self, X):
+        """PHATE's embedding of new points."""
+        return self.phate_.transform(X)
+
+
+def _phate(n_components, random_state, params):
+    return PhateEmbedding(n_components, random_state, params)
 
 
 def _pydiffmap(n_components, random_state, params):

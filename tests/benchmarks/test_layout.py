@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 from sklearn.manifold import trustworthiness
+from sklearn.pipeline import make_pipeline
 
 from benchmarks import bench_layout
 from benchmarks.data import DataUnavailable, load_dataset
@@ -123,6 +124,16 @@ def test_layouts_build_what_their_labels_say():
     assert (started.n_components, started.random_state) == (2, 0)
     for steps in built.values():
         assert all(getattr(s, "random_state", 0) == 0 for s in steps)
+
+
+def test_every_installed_layout_fits_as_the_benchmark_fits_it():
+    # a pipeline passes y to its last step: a peer that refuses it (as
+    # phate.PHATE.fit_transform does) fails here, not in the hour-long run
+    X = load_dataset("swiss_roll", 120, 0).X
+    for layout in bench_layout.LAYOUTS:
+        if all(peer_status(p)[0] for p in layout.needs):
+            Z = make_pipeline(*layout.build(2)).fit_transform(X, None)
+            assert Z.shape == (120, 2), layout.name
 
 
 def test_diffusion_init_umap_starts_from_the_diffusion_coordinates(monkeypatch):
