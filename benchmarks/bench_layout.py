@@ -39,6 +39,7 @@ import contextlib
 import json
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,18 +192,42 @@ LAYOUTS = (
 """Every layout, in report order."""
 
 
-class LayoutTimeout(Exception):
-    """A layout's fit and scoring ran past the time limit."""
+class LayoutTimeout(BaseException):
+    """A layout's fit and scoring ran past the time limit.
+
+    A ``BaseException``, as ``KeyboardInterrupt`` is, so that an ``except
+    Exception`` in third-party code cannot swallow it.
+    """
+
+
+def check_time_limit(seconds):
+    """Raise ``ValueError`` unless :func:`time_limit` can enforce ``seconds``.
+
+    It needs a positive number (or None, no limit), ``SIGALRM`` (Unix), the
+    main thread, and no other wall-clock timer armed, which it would cancel.
+    """
+    if seconds is None:
+        return
+    if not seconds > 0:
+        raise ValueError(f"The time limit must be positive or None, got {seconds!r}.")
+    if not hasattr(signal, "SIGALRM"):
+        raise ValueError("A time limit needs SIGALRM (Unix); pass None.")
+    if threading.current_thread() is not threading.main_thread():
+        raise ValueError("A time limit works on the main thread only; pass None.")
+    if signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0):
+        raise ValueError("Another wall-clock timer (ITIMER_REAL) is armed.")
 
 
 @contextlib.contextmanager
 def time_limit(seconds):
     """Raise :class:`LayoutTimeout` in the block after ``seconds`` of wall time.
 
-    The alarm (``SIGALRM``, main thread, Unix) is delivered when the running
-    code next returns to the Python interpreter: a long call into compiled
-    code overruns the limit until it returns. ``seconds=None`` sets no limit.
+    The alarm (``SIGALRM``) is delivered when the running code next returns to
+    the Python interpreter: a long call into compiled code overruns the limit
+    until it returns. ``seconds=None`` sets no limit; other values are checked
+    by :func:`check_time_limit`. The previous handler is restored on exit.
     """
+    check_time_limit(seconds)
     if seconds is None:
         yield
         return
@@ -211,12 +236,14 @@ def time_limit(seconds):
         raise LayoutTimeout(f"no result within {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, previous)
 
 
 def run(
@@ -255,6 +282,7 @@ def run(
     the peers are third-party code whose failures (version drift included)
     belong in the report, not in a traceback that ends the run.
     """
+    check_time_limit(time_limit_s)
     data = load_dataset("fashion_mnist", n_samples, 0)
     seeds = (0,) if quick else (0, 1, 2)
     for layout in layouts:
@@ -268,7 +296,7 @@ def run(
                     row = trust_scores(
                         layout, data.X, dims=(2,), seeds=seeds, make=_make
                     )
-            except Exception as exc:  # noqa: BLE001 (see Notes)
+            except (Exception, LayoutTimeout) as exc:  # noqa: BLE001 (see Notes)
                 row = {"error": f"{type(exc).__name__}: {exc}", "warnings": []}
         row.update(layout=layout.name, kind=layout.kind, n=n_samples)
         row.update(subsamples=len(seeds), run=run_index)
@@ -360,6 +388,8 @@ def main(argv=None):
     )
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
+    if not args.time_limit > 0:
+        parser.error(f"--time-limit must be positive, got {args.time_limit}")
     names = {n.strip() for n in args.layouts.split(";") if n.strip()}
     unknown = names - {layout.name for layout in LAYOUTS}
     if unknown:

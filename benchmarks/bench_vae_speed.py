@@ -37,7 +37,7 @@ Bounded decoder and training length (why the size grid's fit slowed)::
 fits the default model on the size grid's 10,000-point Swiss roll
 (``benchmarks.bench_scaling``, 2 components) with ``output_bounds="data"``
 (the default) and ``None``, and prints the epochs of each stage and the fit
-time.
+time (the bounded fit first, in the same process: it bears any one-off cost).
 
 Walk-length study (how the default ``n_walk_steps`` was chosen)::
 
@@ -220,7 +220,8 @@ def bounds(n_points=10000, seed=0):
         print(
             f"output_bounds={output_bounds!r}: stage-1 epochs "
             f"{model.encoder_n_iter_}, stage-2 epochs {model.n_iter_}, "
-            f"fit {t_fit:.1f} s",
+            f"fit {t_fit:.1f} s, load average after it "
+            f"{os.getloadavg()[0]:.2f}",
             flush=True,
         )
 

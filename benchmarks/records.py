@@ -7,16 +7,21 @@ they rewrite the report.
 """
 
 import os
+import shlex
 import subprocess
 import time
+from pathlib import Path
 
 NOTES_MARKER = "## What the numbers say\n"
 
 
 def git_commit():
-    """The short hash of the checked-out commit ("" outside a git checkout)."""
+    """The short hash of the benchmarks' checkout ("" outside a git checkout)."""
     return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent,
     ).stdout.strip()
 
 
@@ -33,7 +38,8 @@ def run_record(module, argv):
     Returns
     -------
     record : dict
-        ``command`` (with the thread variables that were set), ``commit``,
+        ``command`` (with the thread variables that were set, arguments
+        quoted for a POSIX shell), ``commit``,
         ``date`` (UTC), ``loadavg`` (1, 5, 15 minutes) and ``cpus``.
     """
     threads = " ".join(
@@ -42,7 +48,7 @@ def run_record(module, argv):
         if k in os.environ
     )
     return {
-        "command": " ".join([threads, f"python -m {module}", *argv]).strip(),
+        "command": " ".join([threads, f"python -m {module}", shlex.join(argv)]).strip(),
         "commit": git_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),

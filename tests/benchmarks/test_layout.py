@@ -1,6 +1,8 @@
 """The layout benchmark: rows merge across runs, notes survive, wiring is right."""
 
 import json
+import signal
+import threading
 import time
 
 import numpy as np
@@ -99,12 +101,42 @@ def test_a_layout_past_the_time_limit_is_stopped_and_recorded(monkeypatch):
         bench_layout.Layout("stalls", "spectral", stalls),
         next(x for x in bench_layout.LAYOUTS if x.name == "DiffusionMap"),
     ]
-    store = {}
+    store, handler = {}, signal.getsignal(signal.SIGALRM)
     start = time.perf_counter()
     bench_layout.run(layouts, 60, store, log=lambda line: None, time_limit_s=0.5)
     assert time.perf_counter() - start < 20
     assert store["stalls | 60"]["error"] == "LayoutTimeout: no result within 0.5 s"
     assert "trust_2" in store["DiffusionMap | 60"]
+    # the alarm is disarmed and the caller's handler back in place
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def test_a_time_limit_that_cannot_be_enforced_is_refused_before_any_fit():
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="positive"):
+            bench_layout.run([], 60, {}, time_limit_s=bad)
+    refused = []
+    worker = threading.Thread(
+        target=lambda: refused.append(_refusal(bench_layout.check_time_limit, 5.0))
+    )
+    worker.start()
+    worker.join()
+    assert "main thread" in refused[0]
+    signal.setitimer(signal.ITIMER_REAL, 100.0)
+    try:
+        with pytest.raises(ValueError, match="Another wall-clock timer"):
+            bench_layout.check_time_limit(5.0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _refusal(check, seconds):
+    try:
+        check(seconds)
+    except ValueError as exc:
+        return str(exc)
+    return ""
 
 
 def test_layouts_build_what_their_labels_say():
