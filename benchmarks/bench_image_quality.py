@@ -293,8 +293,9 @@ def trust_scores(
             warnings.simplefilter("always")
             steps = make(config, dim)
             Z, _, elapsed = _fit_embed(steps, X)
-        caught |= {type(m.message).__name__ for m in _reported(w)}
-        messages |= {str(m.message).partition("\n")[0] for m in _reported(w)}
+        kept = _reported(w)
+        caught |= {type(m.message).__name__ for m in kept}
+        messages |= {str(m.message).partition("\n")[0] for m in kept}
         each = []
         for seed in seeds:
             rng = np.random.default_rng(seed)
